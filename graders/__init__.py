@@ -1,0 +1,1 @@
+"""Pure grading logic: text in, verdict out. No HTTP, no Docker, no global state."""

@@ -1,0 +1,327 @@
+"""Decide whether a predicted answer equals the reference. Asymmetric: the reference goes first.
+
+Policies:
+
+- **Exact numbers.** Integers and rationals compare exactly (``12345`` != ``12346``), and so do
+  symbolic constants, at 60 significant digits with a relative bound of 1e-45 (``1/2004!`` !=
+  ``1/2006!``: a relative bound never makes tiny numbers equal).
+- **Decimals against exact values.** A decimal equals an exact value when it is that value exactly
+  (``0.5`` = ``1/2``), or when it is the value rounded or truncated to the decimal's own number of
+  places *and* has at least ``min_significant`` (default 4) significant digits: ``0.3333`` and
+  ``2.6667`` match ``1/3`` and ``8/3``; ``0.333`` and ``0.33`` do not.
+- **Percent.** A reference ``50\\%`` accepts ``50``, ``50\\%`` and ``0.5``. A predicted ``p\\%`` means
+  ``p/100``.
+- **Expressions** with variables: the free symbols must match, then both sides are evaluated at
+  three random points (60 digits); this is exact-arithmetic equivalence with bounded effort.
+- **Lists and sets** are order-insensitive (a matching between items); tuples and intervals are
+  order- and bracket-sensitive; an unbracketed list ``1, 2`` may stand for the tuple ``(1, 2)``.
+- **Relations**: ``a < b`` equals ``b > a`` and any positive multiple; equations ``l = r`` equal
+  when ``l - r`` are non-zero multiples of each other; a one-variable inequality equals the
+  interval it describes (``-2 \\le x \\le 7`` and ``[-2, 7]``).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy
+
+from graders.math.parse import Answer, Expr, Interval, Matrix, Num, Relation, Seq, Text, Union, Value
+
+__all__ = ["CompareConfig", "DEFAULT_COMPARE", "answers_equal", "values_equal"]
+
+_PRECISION = 60
+_RELATIVE = sympy.Float("1e-45", _PRECISION)
+
+
+@dataclass(frozen=True, slots=True)
+class CompareConfig:
+    """How lenient comparison is. ``min_significant``: digits a rounded decimal must show."""
+
+    min_significant: int = 4
+    points: int = 3
+    seed: int = 20261206
+
+
+DEFAULT_COMPARE = CompareConfig()
+
+
+def _sig_digits(value: Fraction, places: int) -> int:
+    digits = str(abs(value.numerator * 10**places // value.denominator)).lstrip("0")
+    return len(digits)
+
+
+def _decimal_matches(decimal: Num, exact: Fraction, config: CompareConfig) -> bool:
+    if decimal.value == exact:
+        return True
+    places = decimal.places or 0
+    if _sig_digits(decimal.value, places) < config.min_significant:
+        return False
+    scale = 10**places
+    scaled = exact * scale
+    rounded = Fraction(int((abs(scaled) + Fraction(1, 2)) // 1) * (1 if scaled >= 0 else -1), scale)
+    truncated = Fraction(int(scaled), scale)
+    return decimal.value in (rounded, truncated)
+
+
+def _numeric(expr: sympy.Basic) -> sympy.Basic | None:
+    try:
+        value = sympy.N(expr, _PRECISION)
+    except Exception:  # sympy raises anything from its evaluators
+        return None
+    return value if value.is_number and value.is_finite is not False else None
+
+
+def _close(a: sympy.Basic, b: sympy.Basic) -> bool:
+    diff = abs(sympy.N(a - b, _PRECISION))
+    scale = max(abs(a), abs(b))
+    if diff == 0:
+        return True
+    return bool(diff <= _RELATIVE * scale) if scale != 0 else False
+
+
+def _as_sympy(value: Num | Expr) -> sympy.Basic:
+    if isinstance(value, Num):
+        return sympy.Rational(value.value.numerator, value.value.denominator)
+    return value.expr
+
+
+def _exact_fraction(expr: sympy.Basic) -> Fraction | None:
+    if isinstance(expr, sympy.Rational):
+        return Fraction(int(expr.p), int(expr.q))
+    return None
+
+
+def _scalars_equal(gold: Num | Expr, pred: Num | Expr, config: CompareConfig) -> bool:
+    if isinstance(gold, Num) and isinstance(pred, Num):
+        if gold.places is None and pred.places is None:
+            return gold.value == pred.value
+        if gold.places is not None and pred.places is not None:
+            return gold.value == pred.value
+        decimal, exact = (pred, gold) if pred.places is not None else (gold, pred)
+        return _decimal_matches(decimal, exact.value, config)
+    a, b = _as_sympy(gold), _as_sympy(pred)
+    if not isinstance(a, sympy.Expr) or not isinstance(b, sympy.Expr):
+        return bool(a == b)
+    free_a, free_b = a.free_symbols, b.free_symbols
+    if free_a != free_b:
+        return False
+    if not free_a:
+        decimal = gold if isinstance(gold, Num) and gold.places else pred if isinstance(pred, Num) and pred.places else None
+        na, nb = _numeric(a), _numeric(b)
+        if na is None or nb is None:
+            return bool(sympy.simplify(a - b) == 0)
+        if decimal is not None:
+            other = nb if decimal is gold else na
+            if other.is_real:
+                exact = Fraction(str(sympy.Float(other, _PRECISION)))
+                return _decimal_matches(decimal, exact, config)
+        return _close(na, nb)
+    return _same_function(a, b, sorted(free_a, key=str), config)
+
+
+def _same_function(a: sympy.Expr, b: sympy.Expr, symbols: list[sympy.Symbol], config: CompareConfig) -> bool:
+    """Equal at ``config.points`` random positive points (exact arithmetic, then 60 digits)."""
+    rng = random.Random(config.seed)
+    for _ in range(config.points):
+        point = {s: sympy.Rational(rng.randint(11, 97), rng.randint(5, 23)) for s in symbols}
+        try:
+            va, vb = sympy.N(a.subs(point), _PRECISION), sympy.N(b.subs(point), _PRECISION)
+        except Exception:
+            return bool(sympy.simplify(a - b) == 0)
+        if not (va.is_number and vb.is_number):
+            return bool(sympy.simplify(a - b) == 0)
+        if not _close(va, vb):
+            return False
+    return True
+
+
+def _ratio_constant(a: sympy.Expr, b: sympy.Expr, *, positive: bool, config: CompareConfig) -> bool:
+    """``a / b`` is the same non-zero constant everywhere (positive when ``positive``)."""
+    symbols = sorted(a.free_symbols | b.free_symbols, key=str)
+    if a.free_symbols != b.free_symbols:
+        return False
+    rng = random.Random(config.seed)
+    ratio = None
+    for _ in range(config.points):
+        point = {s: sympy.Rational(rng.randint(11, 97), rng.randint(5, 23)) for s in symbols}
+        va, vb = sympy.N(a.subs(point), _PRECISION), sympy.N(b.subs(point), _PRECISION)
+        if not (va.is_number and vb.is_number) or vb == 0:
+            return bool(sympy.simplify(a - b) == 0)
+        r = va / vb
+        if ratio is None:
+            ratio = r
+            if r == 0 or (positive and not r > 0):
+                return False
+        elif not _close(r, ratio):
+            return False
+    return True
+
+
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
+
+
+def _difference(rel_left: Value, op: str, rel_right: Value) -> tuple[str, sympy.Expr] | None:
+    """Canonical ``(op, expr)`` meaning ``expr op 0`` with op among ``> >= = !=``."""
+    if not isinstance(rel_left, Num | Expr) or not isinstance(rel_right, Num | Expr):
+        return None
+    left, right = _as_sympy(rel_left), _as_sympy(rel_right)
+    if op in ("<", "<="):
+        return _FLIP[op], right - left
+    return op, left - right
+
+
+def _relations_equal(gold: Relation, pred: Relation, config: CompareConfig) -> bool:
+    if len(gold.ops) != len(pred.ops):
+        return False
+    if len(gold.ops) > 1:
+        flipped = Relation(tuple(reversed(pred.sides)), tuple(_FLIP[o] for o in reversed(pred.ops)))
+        return any(
+            all(_relations_equal(Relation(g.sides[i : i + 2], g.ops[i : i + 1]), Relation(p.sides[i : i + 2], p.ops[i : i + 1]), config) for i in range(len(g.ops)))
+            for g, p in ((gold, pred), (gold, flipped))
+        )
+    g = _difference(gold.sides[0], gold.ops[0], gold.sides[1])
+    p = _difference(pred.sides[0], pred.ops[0], pred.sides[1])
+    if g is None or p is None:
+        return all(values_equal(a, b, config) for a, b in zip(gold.sides, pred.sides, strict=True)) and gold.ops == pred.ops
+    if g[0] != p[0]:
+        return False
+    try:
+        return _ratio_constant(g[1], p[1], positive=g[0] not in ("=", "!="), config=config)
+    except (TypeError, ValueError):
+        return False
+
+
+def _as_interval(value: Value) -> Interval | None:
+    """A one-variable inequality (``x > 5``, ``-2 \\le x \\le 7``) or a 2-item bracket as an interval."""
+    if isinstance(value, Interval):
+        return value
+    if isinstance(value, Seq) and len(value.items) == 2:
+        return Interval(value.items[0], value.items[1], value.open == "[", value.close == "]")
+    if not isinstance(value, Relation):
+        return None
+    inf = Expr(sympy.oo)
+    ninf = Expr(-sympy.oo)
+
+    def is_var(v: Value) -> bool:
+        return isinstance(v, Expr) and isinstance(v.expr, sympy.Symbol | sympy.Function | sympy.Abs) and not isinstance(v.expr, sympy.Number)
+
+    sides, ops = value.sides, value.ops
+    if len(ops) == 2 and is_var(sides[1]) and ops[0] == ops[1][:1] + ops[1][1:] and ops[0][0] == ops[1][0] and ops[0][0] in "<>":
+        lo, hi = (sides[0], sides[2]) if ops[0][0] == "<" else (sides[2], sides[0])
+        lo_op, hi_op = (ops[0], ops[1]) if ops[0][0] == "<" else (ops[1], ops[0])
+        return Interval(lo, hi, lo_op.endswith("="), hi_op.endswith("="))
+    if len(ops) == 1 and ops[0] in ("<", "<=", ">", ">="):
+        var_left = is_var(sides[0])
+        if not var_left and not is_var(sides[1]):
+            return None
+        bound = sides[1] if var_left else sides[0]
+        op = ops[0] if var_left else _FLIP[ops[0]]
+        closed = op.endswith("=")
+        if op.startswith("<"):
+            return Interval(ninf, bound, False, closed)
+        return Interval(bound, inf, closed, False)
+    return None
+
+
+def _intervals_equal(gold: Interval, pred: Interval, config: CompareConfig) -> bool:
+    return (
+        gold.low_closed == pred.low_closed
+        and gold.high_closed == pred.high_closed
+        and values_equal(gold.low, pred.low, config)
+        and values_equal(gold.high, pred.high, config)
+    )
+
+
+def _texts(value: Value) -> str | None:
+    if isinstance(value, Text):
+        return value.text.replace(" ", "").lower()
+    if isinstance(value, Expr) and isinstance(value.expr, sympy.Symbol):
+        return str(value.expr).lower()
+    return None
+
+
+def values_equal(gold: Value, pred: Value, config: CompareConfig = DEFAULT_COMPARE) -> bool:
+    """Whether ``pred`` equals ``gold`` (see the module docstring for the policies)."""
+    if isinstance(gold, Num | Expr) and isinstance(pred, Num | Expr) and gold.percent and pred.percent:
+        gold = Num(gold.value, gold.places) if isinstance(gold, Num) else Expr(gold.expr)
+        pred = Num(pred.value, pred.places) if isinstance(pred, Num) else Expr(pred.expr)
+    if isinstance(gold, Relation) and gold.assignment and not isinstance(pred, Relation):
+        return values_equal(gold.sides[-1], pred, config)
+    if isinstance(pred, Relation) and pred.assignment and not isinstance(gold, Relation):
+        return values_equal(gold, pred.sides[-1], config)
+    if isinstance(gold, Relation) and isinstance(pred, Relation) and (gold.assignment or pred.assignment):
+        if not all(isinstance(v, Num | Expr) for v in (*gold.sides, *pred.sides)):
+            return values_equal(gold.sides[-1], pred.sides[-1], config)
+    if isinstance(gold, Num | Expr) and gold.percent:
+        plain = Num(gold.value, gold.places) if isinstance(gold, Num) else Expr(gold.expr)
+        if isinstance(pred, Num | Expr) and not pred.percent:
+            scaled = Num(gold.value / 100, None if gold.places is None else gold.places + 2) if isinstance(gold, Num) else Expr(gold.expr / 100)
+            return values_equal(plain, pred, config) or values_equal(scaled, pred, config)
+        gold = plain
+    if isinstance(pred, Num | Expr) and pred.percent:
+        pred = Num(pred.value / 100, None if pred.places is None else pred.places + 2) if isinstance(pred, Num) else Expr(pred.expr / 100)
+    if isinstance(gold, Num | Expr) and isinstance(pred, Num | Expr):
+        try:
+            return _scalars_equal(gold, pred, config)
+        except (TypeError, ValueError, ZeroDivisionError):
+            return False
+    text_gold, text_pred = _texts(gold), _texts(pred)
+    if text_gold is not None and text_pred is not None:
+        return text_gold == text_pred
+    if isinstance(gold, Seq) and isinstance(pred, Seq):
+        if gold.open != pred.open or gold.close != pred.close or len(gold.items) != len(pred.items):
+            return False
+        return all(values_equal(g, p, config) for g, p in zip(gold.items, pred.items, strict=True))
+    if isinstance(gold, Matrix) and isinstance(pred, Matrix):
+        if len(gold.rows) != len(pred.rows) or any(len(g) != len(p) for g, p in zip(gold.rows, pred.rows, strict=True)):
+            return False
+        return all(values_equal(g, p, config) for gr, pr in zip(gold.rows, pred.rows, strict=True) for g, p in zip(gr, pr, strict=True))
+    if isinstance(gold, Union) and isinstance(pred, Union):
+        return len(gold.parts) == len(pred.parts) and all(values_equal(g, p, config) for g, p in zip(gold.parts, pred.parts, strict=True))
+    if isinstance(gold, Relation) and isinstance(pred, Relation):
+        return _relations_equal(gold, pred, config)
+    if isinstance(gold, Relation | Interval | Seq) and isinstance(pred, Relation | Interval | Seq):
+        gi, pi = _as_interval(gold), _as_interval(pred)
+        if gi is not None and pi is not None:
+            return _intervals_equal(gi, pi, config)
+    return False
+
+
+def _distinct(items: tuple[Value, ...]) -> tuple[Value, ...]:
+    """Items with exact repeats removed: ``(3, 17), (3, 17)`` lists one solution twice."""
+    return tuple(dict.fromkeys(items))
+
+
+def _match_all(gold: tuple[Value, ...], pred: tuple[Value, ...], config: CompareConfig) -> bool:
+    """Every gold item matched to a distinct predicted item (bipartite matching)."""
+    gold, pred = _distinct(gold), _distinct(pred)
+    if len(gold) != len(pred):
+        return False
+    edges = [[j for j, p in enumerate(pred) if values_equal(g, p, config)] for g in gold]
+    owner: dict[int, int] = {}
+
+    def assign(i: int, seen: set[int]) -> bool:
+        for j in edges[i]:
+            if j in seen:
+                continue
+            seen.add(j)
+            if j not in owner or assign(owner[j], seen):
+                owner[j] = i
+                return True
+        return False
+
+    return all(assign(i, set()) for i in range(len(gold)))
+
+
+def answers_equal(gold: Answer, pred: Answer, config: CompareConfig = DEFAULT_COMPARE) -> bool:
+    """Whole-answer comparison: one value, or an order-insensitive list of values."""
+    if len(gold.items) == 1 and len(pred.items) == 1:
+        return values_equal(gold.items[0], pred.items[0], config)
+    if len(gold.items) == 1 and isinstance(gold.items[0], Seq) and pred.bare_list:
+        return values_equal(gold.items[0], Seq(gold.items[0].open, gold.items[0].close, pred.items), config)
+    if len(pred.items) == 1 and isinstance(pred.items[0], Seq) and gold.bare_list:
+        return values_equal(Seq(pred.items[0].open, pred.items[0].close, gold.items), pred.items[0], config)
+    return _match_all(gold.items, pred.items, config)

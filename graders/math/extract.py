@@ -1,0 +1,181 @@
+"""Find the final answer in a completion (or a reference as a dataset stores it).
+
+Order of the rules, first match wins (each yields candidates; ``grade`` parses them in order):
+
+1. Reasoning: only the text after the last ``</think>`` is graded. A ``<think>`` that is opened but
+   never closed means the reasoning was truncated: there is no answer at all.
+2. ``\\boxed{...}`` / ``\\fbox{...}``: the last one, with balanced (nested) braces. Boxes that
+   follow each other separated only by a few connector words (``and``, ``,``, ``\\quad``) form one
+   multi-part answer: ``\\boxed{1} and \\boxed{2}`` is the answer ``1, 2``.
+3. Anchored phrases: the text after the last "final answer is", "answer:", "**Answer:**",
+   "the answer is", up to the end of its sentence.
+4. The last math environment (``$...$``, ``$$...$$``, ``\\(...\\)``, ``\\[...\\]``).
+5. Short completions (at most ``short_limit`` characters): the whole text as an expression;
+   longer ones: the last number written in the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Candidate", "DEFAULT_SHORT_LIMIT", "answer_candidates", "find_boxed", "strip_reasoning"]
+
+DEFAULT_SHORT_LIMIT = 80
+"""Completions up to this many characters are tried as a bare expression."""
+
+_BOX_COMMANDS = ("\\boxed", "\\fbox")
+_CONNECTOR_WORDS_MAX = 4
+_ANCHOR = re.compile(
+    r"(?:\*\*\s*)?(?:final\s+answer\s*(?:is|:)|the\s+answer\s+is|answer\s*(?:is|:))(?:\s*\*\*)?\s*:?",
+    re.IGNORECASE,
+)
+_MATH_ENV = re.compile(
+    r"\$\$(?P<dd>.+?)\$\$|\\\[(?P<br>.+?)\\\]|(?<!\\)\$(?P<d>(?:\\\$|[^$\n])+?)(?<!\\)\$|\\\((?P<pa>[^\n]+?)\\\)",
+    re.DOTALL,
+)
+_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)*(?:\s*/\s*\d+)?|-?\.\d+")
+_SENTENCE_END = re.compile(r"\.(?:\s|$)|\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A piece of text that may hold the final answer, and the rule that found it."""
+
+    text: str
+    rule: str
+
+
+def strip_reasoning(text: str, open_tag: str = "<think>", close_tag: str = "</think>") -> str | None:
+    """Return the text after the last ``close_tag``; ``None`` when reasoning was left unclosed."""
+    close = text.rfind(close_tag)
+    if close >= 0:
+        return text[close + len(close_tag) :]
+    if open_tag in text:
+        return None
+    return text
+
+
+def _balanced_group(text: str, start: int) -> int | None:
+    """Index just past the ``}`` matching the ``{`` at ``start``, or ``None`` if unbalanced."""
+    depth = 0
+    i = start
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return None
+
+
+def find_boxed(text: str) -> list[tuple[int, int, str]]:
+    """All boxes as ``(start, end, content)``, in order of appearance."""
+    found: list[tuple[int, int, str]] = []
+    i = 0
+    while True:
+        positions = [(text.find(cmd, i), cmd) for cmd in _BOX_COMMANDS]
+        positions = [(p, c) for p, c in positions if p >= 0]
+        if not positions:
+            return found
+        pos, cmd = min(positions)
+        j = pos + len(cmd)
+        while j < len(text) and text[j] == " ":
+            j += 1
+        if j < len(text) and text[j] == "{":
+            end = _balanced_group(text, j)
+            if end is None:
+                # An unclosed box: take the rest of the text (a truncated answer is still an answer).
+                found.append((pos, len(text), text[j + 1 :]))
+                return found
+            found.append((pos, end, text[j + 1 : end - 1]))
+            i = end
+        else:
+            i = j
+            m = re.match(r"[^\s$]+", text[j:])  # \boxed 5
+            if m and j > pos + len(cmd):
+                found.append((pos, j + m.end(), m.group(0)))
+                i = j + m.end()
+
+
+_SEPARATOR_NOISE = re.compile(r"\\[()\[\]]|\$|\\q?quad|\\text\{|\\textbf\{|\\mathrm\{|[{}(),;:.\\]|\s+")
+
+
+def _is_connector(between: str) -> bool:
+    words = [w for w in _SEPARATOR_NOISE.sub(" ", between).split() if w]
+    return len(words) <= _CONNECTOR_WORDS_MAX
+
+
+def _boxed_answer(text: str) -> str | None:
+    boxes = find_boxed(text)
+    if not boxes:
+        return None
+    group = [boxes[-1]]
+    for box in reversed(boxes[:-1]):
+        if not _is_connector(text[box[1] : group[0][0]]):
+            break
+        group.insert(0, box)
+    return ", ".join(content for _, _, content in group)
+
+
+def _anchored_answer(text: str) -> str | None:
+    last = None
+    for last in _ANCHOR.finditer(text):
+        pass
+    if last is None:
+        return None
+    rest = text[last.end() :].lstrip(" \t:*")
+    env = _MATH_ENV.match(rest)
+    if env:
+        return next(g for g in env.groups() if g is not None)
+    end = _SENTENCE_END.search(rest)
+    segment = rest[: end.start()] if end else rest
+    segment = segment.strip().strip('"').strip()
+    if not segment:
+        return None
+    words = segment.split(" is ")
+    return words[-1] if len(words) > 1 else segment
+
+
+def _last_math_env(text: str) -> str | None:
+    content = None
+    for m in _MATH_ENV.finditer(text):
+        content = next(g for g in m.groups() if g is not None)
+    return content
+
+
+def _last_number(text: str) -> str | None:
+    found = None
+    for found in _NUMBER.finditer(text):
+        pass
+    return found.group(0) if found else None
+
+
+def answer_candidates(text: str, *, short_limit: int = DEFAULT_SHORT_LIMIT) -> list[Candidate]:
+    """Candidates for the final answer of ``text``, best first; empty when there is none."""
+    graded = strip_reasoning(text)
+    if graded is None:
+        return []
+    graded = graded.strip()
+    candidates: list[Candidate] = []
+    boxed = _boxed_answer(graded)
+    if boxed is not None:
+        candidates.append(Candidate(boxed, "boxed"))
+    anchored = _anchored_answer(graded)
+    if anchored is not None:
+        candidates.append(Candidate(anchored, "anchor"))
+    if len(graded) <= short_limit:
+        candidates.append(Candidate(graded, "whole"))
+    env = _last_math_env(graded)
+    if env is not None:
+        candidates.append(Candidate(env, "math_env"))
+    number = _last_number(graded)
+    if number is not None:
+        candidates.append(Candidate(number, "last_number"))
+    return candidates
