@@ -103,8 +103,10 @@ def _scalars_equal(gold: Num | Expr, pred: Num | Expr, config: CompareConfig) ->
         decimal, exact = (pred, gold) if pred.places is not None else (gold, pred)
         return _decimal_matches(decimal, exact.value, config)
     a, b = _as_sympy(gold), _as_sympy(pred)
+    if a == b:  # structurally identical: no evaluation needed
+        return True
     if not isinstance(a, sympy.Expr) or not isinstance(b, sympy.Expr):
-        return bool(a == b)
+        return False
     free_a, free_b = a.free_symbols, b.free_symbols
     if free_a != free_b:
         return False

@@ -112,7 +112,8 @@ def _is_connector(between: str) -> bool:
     return len(words) <= _CONNECTOR_WORDS_MAX
 
 
-def _boxed_answer(text: str) -> str | None:
+def _boxed_answer(text: str) -> tuple[str, int] | None:
+    """The last group of boxes and where it ends."""
     boxes = find_boxed(text)
     if not boxes:
         return None
@@ -121,40 +122,44 @@ def _boxed_answer(text: str) -> str | None:
         if not _is_connector(text[box[1] : group[0][0]]):
             break
         group.insert(0, box)
-    return ", ".join(content for _, _, content in group)
+    return ", ".join(content for _, _, content in group), group[-1][1]
 
 
-def _anchored_answer(text: str) -> str | None:
+def _anchored_answer(text: str) -> tuple[list[str], int] | None:
+    """Readings of the sentence after the last anchor phrase (best first), and where it starts."""
     last = None
     for last in _ANCHOR.finditer(text):
         pass
     if last is None:
         return None
     rest = text[last.end() :].lstrip(" \t:*")
-    env = _MATH_ENV.match(rest)
-    if env:
-        return next(g for g in env.groups() if g is not None)
     end = _SENTENCE_END.search(rest)
     segment = rest[: end.start()] if end else rest
     segment = segment.strip().strip('"').strip()
     if not segment:
         return None
     words = segment.split(" is ")
-    return words[-1] if len(words) > 1 else segment
+    readings = [words[-1] if len(words) > 1 else segment]
+    number = _last_number(segment)
+    if number is not None and number[0] != readings[0]:
+        readings.append(number[0])
+    return readings, last.start()
 
 
-def _last_math_env(text: str) -> str | None:
-    content = None
-    for m in _MATH_ENV.finditer(text):
-        content = next(g for g in m.groups() if g is not None)
-    return content
+def _last_math_env(text: str) -> tuple[str, int] | None:
+    found = None
+    for found in _MATH_ENV.finditer(text):
+        pass
+    if found is None:
+        return None
+    return next(g for g in found.groups() if g is not None), found.end()
 
 
-def _last_number(text: str) -> str | None:
+def _last_number(text: str) -> tuple[str, int] | None:
     found = None
     for found in _NUMBER.finditer(text):
         pass
-    return found.group(0) if found else None
+    return (found.group(0), found.end()) if found else None
 
 
 def answer_candidates(text: str, *, short_limit: int = DEFAULT_SHORT_LIMIT) -> list[Candidate]:
@@ -165,17 +170,22 @@ def answer_candidates(text: str, *, short_limit: int = DEFAULT_SHORT_LIMIT) -> l
     graded = graded.strip()
     candidates: list[Candidate] = []
     boxed = _boxed_answer(graded)
-    if boxed is not None:
-        candidates.append(Candidate(boxed, "boxed"))
     anchored = _anchored_answer(graded)
-    if anchored is not None:
-        candidates.append(Candidate(anchored, "anchor"))
+    anchor_candidates = [Candidate(text, "anchor") for text in anchored[0]] if anchored else []
+    if boxed is not None:
+        box = Candidate(boxed[0], "boxed")
+        # A box wins, unless an anchored sentence comes after it ("... Final answer: 10,455").
+        later_anchor = anchored is not None and anchored[1] >= boxed[1]
+        candidates.extend([*anchor_candidates, box] if later_anchor else [box, *anchor_candidates])
+    else:
+        candidates.extend(anchor_candidates)
     if len(graded) <= short_limit:
         candidates.append(Candidate(graded, "whole"))
-    env = _last_math_env(graded)
-    if env is not None:
-        candidates.append(Candidate(env, "math_env"))
-    number = _last_number(graded)
-    if number is not None:
-        candidates.append(Candidate(number, "last_number"))
+    # Last resorts: whichever of the last math environment and the last number ends later.
+    tail = [
+        (found[1], Candidate(found[0], rule))
+        for found, rule in ((_last_math_env(graded), "math_env"), (_last_number(graded), "last_number"))
+        if found is not None
+    ]
+    candidates.extend(c for _, c in sorted(tail, key=lambda t: -t[0]))
     return candidates

@@ -169,6 +169,7 @@ _SET_BRACES = re.compile(r"^\\\{(.*)\\\}$", re.DOTALL)
 _IN = re.compile(r"^[A-Za-z](?:_\{?\w+\}?)?\s*\\in\s+")
 _SUBSCRIPT = re.compile(r"_\{[^{}]*\}|_\w")
 _HUGE_EXPONENT = re.compile(r"\^\s*\{?\s*\(?\s*(\d+)")
+_POWER_TOWER = re.compile(r"\^\s*\{[^{}]*\^|\^\s*[\w.]+\s*\^")
 _FACTORIAL = re.compile(r"(\d+)\s*!")
 _MATRIX = re.compile(r"^\\begin\{([pbBvV]?matrix|array)\}(?:\{[^{}]*\})?(.*)\\end\{\1\}$", re.DOTALL)
 
@@ -234,7 +235,7 @@ def _guard(text: str) -> None:
     for m in _HUGE_EXPONENT.finditer(text):
         if len(m.group(1)) > 6 or int(m.group(1)) > MAX_EXPONENT:
             raise _TooBig
-    if re.search(r"\^\s*\{?[^{}^]*\^", text):  # a power tower a^{b^{c}}
+    if _POWER_TOWER.search(text):  # a^{b^{c}}
         raise _TooBig
     for m in _FACTORIAL.finditer(text):
         if len(m.group(1)) > 5 or int(m.group(1)) > MAX_FACTORIAL:
