@@ -82,6 +82,11 @@ def _close(a: sympy.Basic, b: sympy.Basic) -> bool:
     return bool(diff <= _RELATIVE * scale) if scale != 0 else False
 
 
+def _same_structure(a: sympy.Basic, b: sympy.Basic) -> bool:
+    """Identical trees; ``srepr`` also catches unevaluated products whose factors were written in another order."""
+    return bool(a == b) or sympy.srepr(a) == sympy.srepr(b)
+
+
 def _as_sympy(value: Num | Expr) -> sympy.Basic:
     if isinstance(value, Num):
         return sympy.Rational(value.value.numerator, value.value.denominator)
@@ -103,7 +108,9 @@ def _scalars_equal(gold: Num | Expr, pred: Num | Expr, config: CompareConfig) ->
         decimal, exact = (pred, gold) if pred.places is not None else (gold, pred)
         return _decimal_matches(decimal, exact.value, config)
     a, b = _as_sympy(gold), _as_sympy(pred)
-    if a == b:  # structurally identical: no evaluation needed
+    if a.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) or b.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        return bool(a == b) and not a.has(sympy.zoo, sympy.nan)
+    if _same_structure(a, b):  # no evaluation needed
         return True
     if not isinstance(a, sympy.Expr) or not isinstance(b, sympy.Expr):
         return False
@@ -142,6 +149,8 @@ def _same_function(a: sympy.Expr, b: sympy.Expr, symbols: list[sympy.Symbol], co
 
 def _ratio_constant(a: sympy.Expr, b: sympy.Expr, *, positive: bool, config: CompareConfig) -> bool:
     """``a / b`` is the same non-zero constant everywhere (positive when ``positive``)."""
+    if _same_structure(a, b):
+        return True
     symbols = sorted(a.free_symbols | b.free_symbols, key=str)
     if a.free_symbols != b.free_symbols:
         return False

@@ -135,7 +135,7 @@ def _anchored_answer(text: str) -> tuple[list[str], int] | None:
     rest = text[last.end() :].lstrip(" \t:*")
     end = _SENTENCE_END.search(rest)
     segment = rest[: end.start()] if end else rest
-    segment = segment.strip().strip('"').strip()
+    segment = segment.strip().strip('"\\').strip()
     if not segment:
         return None
     words = segment.split(" is ")

@@ -170,6 +170,7 @@ _IN = re.compile(r"^[A-Za-z](?:_\{?\w+\}?)?\s*\\in\s+")
 _SUBSCRIPT = re.compile(r"_\{[^{}]*\}|_\w")
 _HUGE_EXPONENT = re.compile(r"\^\s*\{?\s*\(?\s*(\d+)")
 _POWER_TOWER = re.compile(r"\^\s*\{[^{}]*\^|\^\s*[\w.]+\s*\^")
+_CLOCK_OR_RATIO = re.compile(r"^\d+\s*:\s*\d+$")
 _FACTORIAL = re.compile(r"(\d+)\s*!")
 _MATRIX = re.compile(r"^\\begin\{([pbBvV]?matrix|array)\}(?:\{[^{}]*\})?(.*)\\end\{\1\}$", re.DOTALL)
 
@@ -315,6 +316,8 @@ def _scalar(text: str) -> Value:
             return Text(word.lower())
     if _is_prose(s):
         raise ParseError(f"not a math expression: {text!r}")
+    if _CLOCK_OR_RATIO.match(s):  # "12:00", "7:32": compared as written, never as a division
+        return Text(s.replace(" ", ""))
     try:
         _guard(s)
     except _TooBig:
