@@ -1,0 +1,1 @@
+"""Running untrusted code in hardened containers (the code grader's executor; arrives with the sandbox issue)."""

@@ -1,0 +1,178 @@
+"""Schedule a batch: deduplicate, consult the verdict cache, judge in a killable process pool.
+
+Deadlines live here, not in the graders: each task gets ``timeout_s`` in a ``pebble.ProcessPool``.
+A task past its deadline has its worker process killed and replaced (no ``signal.alarm``, which
+fails outside the main thread and cannot stop a hang in C code); the item scores 0 with verdict
+``timeout``. A worker that dies is an infrastructure failure: the task is retried, then the item
+gets status ``error`` — never a silent 0. Results never depend on the number of workers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from concurrent.futures import CancelledError, Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Any
+
+from pebble import ProcessExpired, ProcessPool
+
+from graders.math import DEFAULT_MATH_OPTIONS, MathOptions, MathVerdict, Verdict, grade_math
+from graders.math.extract import answer_candidates
+from graders.math.normalize import normalize_answer
+from service.schemas import Item, Result, Status
+
+__all__ = ["DEFAULT_ENGINE_CONFIG", "EngineConfig", "GradingEngine"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EngineConfig:
+    """Engine tunables. ``workers``: grader processes (default: one per core); ``timeout_s``: per item."""
+
+    workers: int | None = None
+    timeout_s: float = 5.0
+    retries: int = 2
+    cache_size: int = 100_000
+    max_tasks_per_worker: int = 10_000
+    math: MathOptions = DEFAULT_MATH_OPTIONS
+
+    def __post_init__(self) -> None:
+        if self.workers is not None and self.workers < 1:
+            raise ValueError("workers must be at least 1 (deadlines need a separate process)")
+        if self.timeout_s <= 0:
+            raise ValueError("timeout_s must be positive")
+
+
+DEFAULT_ENGINE_CONFIG = EngineConfig()
+
+_Key = tuple[str, tuple[str, ...]]
+
+
+def _warm_up() -> None:
+    """Runs once in each new worker so the first real item does not pay for imports."""
+    grade_math("1", "1")
+
+
+def _math_key(item: Item) -> _Key:
+    """Items with the same reference and the same answer candidates get the same verdict."""
+    reference = item.reference or ""
+    candidates = tuple(normalize_answer(c.text) for c in answer_candidates(item.completion))
+    return reference, candidates
+
+
+def _math_result(item: Item, verdict: MathVerdict) -> Result:
+    detail: dict[str, Any] = {
+        "verdict": verdict.verdict.value,
+        "answer": verdict.answer,
+        "rule": verdict.rule,
+        "reference": verdict.reference,
+        "elapsed_ms": round(verdict.elapsed_ms, 3),
+    }
+    if verdict.reason:
+        detail["reason"] = verdict.reason
+    status = Status.UNSCORABLE if verdict.verdict is Verdict.UNSCORABLE else Status.OK
+    return Result(
+        id=item.id,
+        reward=verdict.score,
+        status=status,
+        components={"accuracy": verdict.score},
+        details={"accuracy": detail},
+    )
+
+
+def _error_result(item: Item, message: str) -> Result:
+    return Result(id=item.id, reward=None, status=Status.ERROR, components={"accuracy": None}, error=message)
+
+
+class GradingEngine:
+    """Owns the grader process pool; ``grade(items)`` returns one result per item, in order.
+
+    Use as a context manager (or call ``close``): the pool's processes belong to the engine.
+    """
+
+    def __init__(self, config: EngineConfig = DEFAULT_ENGINE_CONFIG) -> None:
+        self.config = config
+        self.workers = config.workers or os.cpu_count() or 1
+        self._pool = ProcessPool(
+            max_workers=self.workers, max_tasks=config.max_tasks_per_worker, initializer=_warm_up
+        )
+        self._cache: OrderedDict[_Key, MathVerdict] = OrderedDict()
+        self.cache_hits = 0
+
+    def __enter__(self) -> GradingEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers (pending work is dropped: callers wait for their batches first)."""
+        self._pool.stop()
+        self._pool.join()
+
+    def _remember(self, key: _Key, verdict: MathVerdict) -> None:
+        self._cache[key] = verdict
+        self._cache.move_to_end(key)
+        while len(self._cache) > self.config.cache_size:
+            self._cache.popitem(last=False)
+
+    def _submit(self, item: Item) -> Future[MathVerdict]:
+        future: Future[MathVerdict] = self._pool.schedule(
+            grade_math, args=(item.completion, item.reference or "", self.config.math), timeout=self.config.timeout_s
+        )
+        return future
+
+    def _judge(self, item: Item, future: Future[MathVerdict]) -> MathVerdict | str:
+        """The verdict, or an error message after the retries are spent."""
+        attempts = 0
+        while True:
+            try:
+                return future.result()
+            except FutureTimeout:
+                return MathVerdict(Verdict.TIMEOUT, 0.0, elapsed_ms=self.config.timeout_s * 1000)
+            except (ProcessExpired, CancelledError) as exc:
+                attempts += 1
+                if attempts > self.config.retries:
+                    return f"grader worker died {attempts} times: {exc}"
+                future = self._submit(item)
+            except Exception as exc:  # a grader bug must not take the batch down
+                return f"grader failed: {type(exc).__name__}: {exc}"
+
+    def grade(self, items: Sequence[Item], progress: Callable[[int], None] | None = None) -> list[Result]:
+        """Judge a batch; identical (answer, reference) pairs are judged once."""
+        results: list[Result | None] = [None] * len(items)
+        pending: dict[_Key, tuple[Future[MathVerdict], list[int]]] = {}
+        for index, item in enumerate(items):
+            if item.task != "math":
+                results[index] = _error_result(item, "code grading needs the sandbox, which this version lacks")
+                continue
+            key = _math_key(item)
+            cached = self._cache.get(key)
+            if cached is not None:
+                self.cache_hits += 1
+                results[index] = _math_result(item, cached)
+                continue
+            if key in pending:
+                pending[key][1].append(index)
+            else:
+                pending[key] = (self._submit(item), [index])
+        done = len(items) - sum(len(indices) for _, indices in pending.values())
+        if progress:
+            progress(done)
+        for key, (future, indices) in pending.items():
+            outcome = self._judge(items[indices[0]], future)
+            for index in indices:
+                if isinstance(outcome, str):
+                    results[index] = _error_result(items[index], outcome)
+                else:
+                    results[index] = _math_result(items[index], outcome)
+            if not isinstance(outcome, str):
+                self._remember(key, outcome)
+            if progress:
+                progress(len(indices))
+        missing = [i for i, r in enumerate(results) if r is None]
+        if missing:  # a bug, never a silent drop
+            raise RuntimeError(f"no result for items {missing[:10]}")
+        return [r for r in results if r is not None]
