@@ -1,0 +1,146 @@
+"""Referee's math grader against math-verify 0.9.0 on the shared peer cases, in one run.
+
+Prints, for both graders: agreement with ``expected``, false positives/negatives, the cases where
+they disagree, warm throughput in one process (median of ``--repeats`` passes), p50/p99 latency,
+and the speed ratio; then Referee through its process pool on all cores.
+
+    python bench/math_vs_mathverify.py [--data PATH] [--repeats 5]
+
+"Warm" means imports done and one pass already run; Referee's parse cache is cleared before every
+pass so that no pass reuses verdicts or parses of an earlier one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from graders.math import grade_math  # noqa: E402
+from graders.math import parse as referee_parse  # noqa: E402
+from service.engine import EngineConfig, GradingEngine  # noqa: E402
+from service.schemas import Item  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "bench" / "math_peer_cases.jsonl"
+
+Case = dict[str, Any]
+
+
+def referee_judge(case: Case) -> bool:
+    return grade_math(case["prediction"], case["gold"]).verdict == "correct"
+
+
+def mathverify_judge() -> Callable[[Case], bool]:
+    from math_verify import parse, verify
+
+    def judge(case: Case) -> bool:
+        try:
+            return bool(verify(parse(case["gold"]), parse(case["prediction"])))
+        except Exception:
+            return False
+
+    return judge
+
+
+def one_pass(judge: Callable[[Case], bool], cases: list[Case]) -> tuple[list[bool], list[float], float]:
+    referee_parse._sympy.cache_clear()
+    verdicts, latencies = [], []
+    started = time.perf_counter()
+    for case in cases:
+        t0 = time.perf_counter()
+        verdicts.append(judge(case))
+        latencies.append(time.perf_counter() - t0)
+    return verdicts, latencies, time.perf_counter() - started
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def measure(name: str, judge: Callable[[Case], bool], cases: list[Case], repeats: int) -> dict[str, Any]:
+    _, _, cold = one_pass(judge, cases)
+    rates, latencies, verdicts = [], [], []
+    for _ in range(repeats):
+        verdicts, lat, elapsed = one_pass(judge, cases)
+        rates.append(len(cases) / elapsed)
+        latencies.extend(lat)
+    expected = [c["expected"] for c in cases]
+    return {
+        "name": name,
+        "verdicts": verdicts,
+        "agree": sum(v == e for v, e in zip(verdicts, expected, strict=True)),
+        "false_pos": sum(v and not e for v, e in zip(verdicts, expected, strict=True)),
+        "false_neg": sum(e and not v for v, e in zip(verdicts, expected, strict=True)),
+        "cold_rate": len(cases) / cold,
+        "rate": statistics.median(rates),
+        "p50_ms": percentile(latencies, 0.50) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+        "max_ms": max(latencies) * 1000,
+    }
+
+
+def pool_rate(cases: list[Case], repeats: int) -> tuple[float, int]:
+    items = [Item(completion=c["prediction"], reference=c["gold"]) for c in cases]
+    rates = []
+    with GradingEngine(EngineConfig(timeout_s=5.0)) as engine:
+        engine.grade([Item(completion="1", reference="1")] * (2 * engine.workers))  # start the workers
+        for _ in range(repeats):
+            engine._cache.clear()  # each pass judges everything afresh
+            started = time.perf_counter()
+            results = engine.grade(items)
+            rates.append(len(items) / (time.perf_counter() - started))
+            assert len(results) == len(items)
+        return statistics.median(rates), engine.workers
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--show", type=int, default=60, help="disagreeing cases to list")
+    args = parser.parse_args()
+    cases = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line.strip()]
+    n = len(cases)
+    ref = measure("referee", referee_judge, cases, args.repeats)
+    mv = measure("math-verify 0.9.0", mathverify_judge(), cases, args.repeats)
+
+    print(f"{n} cases from {args.data}; one default configuration for each grader; {os.cpu_count()} cores\n")
+    header = f"{'':26}{'agree':>14}{'false +':>9}{'false -':>9}{'cold/s':>9}{'warm/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+    print(header)
+    for r in (ref, mv):
+        print(
+            f"{r['name']:26}{r['agree']:>5}/{n} {100 * r['agree'] / n:5.1f}%{r['false_pos']:>9}{r['false_neg']:>9}"
+            f"{r['cold_rate']:>9.0f}{r['rate']:>9.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{r['max_ms']:>9.1f}"
+        )
+    print(f"\nwarm speed ratio (one process, median of {args.repeats} passes): {ref['rate'] / mv['rate']:.1f}x")
+    rate, workers = pool_rate(cases, args.repeats)
+    print(f"referee process pool, {workers} workers, 5 s deadline per item: {rate:.0f} cases/s "
+          f"({rate / mv['rate']:.1f}x math-verify's one process)")
+
+    print("\nCases where the graders disagree with each other or with expected (R = referee, M = math-verify):")
+    shown = 0
+    for case, r, m in zip(cases, ref["verdicts"], mv["verdicts"], strict=True):
+        if r == m == case["expected"]:
+            continue
+        if shown >= args.show:
+            break
+        shown += 1
+        mark = lambda v: "ok " if v == case["expected"] else "BAD"  # noqa: E731
+        print(
+            f"  {case['id']} expected={str(case['expected'])[0]} R:{mark(r)} M:{mark(m)}  "
+            f"gold={case['gold'][:40]!r} pred={case['prediction'][-50:]!r}"
+        )
+
+
+if __name__ == "__main__":
+    main()
