@@ -24,7 +24,7 @@ from graders.math.extract import answer_candidates
 from graders.math.normalize import normalize_answer
 from service.schemas import Item, Result, Status
 
-__all__ = ["DEFAULT_ENGINE_CONFIG", "EngineConfig", "GradingEngine"]
+__all__ = ["DEFAULT_ENGINE_CONFIG", "EngineConfig", "GradingEngine", "MathGrader"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,6 +48,7 @@ class EngineConfig:
 DEFAULT_ENGINE_CONFIG = EngineConfig()
 
 _Key = tuple[str, tuple[str, ...]]
+MathGrader = Callable[[str, str, MathOptions], MathVerdict]
 
 
 def _warm_up() -> None:
@@ -92,8 +93,10 @@ class GradingEngine:
     Use as a context manager (or call ``close``): the pool's processes belong to the engine.
     """
 
-    def __init__(self, config: EngineConfig = DEFAULT_ENGINE_CONFIG) -> None:
+    def __init__(self, config: EngineConfig = DEFAULT_ENGINE_CONFIG, *, grader: MathGrader = grade_math) -> None:
+        """``grader`` must be a picklable top-level function; tests swap in misbehaving ones."""
         self.config = config
+        self._grader = grader
         self.workers = config.workers or os.cpu_count() or 1
         self._pool = ProcessPool(
             max_workers=self.workers, max_tasks=config.max_tasks_per_worker, initializer=_warm_up
@@ -120,7 +123,7 @@ class GradingEngine:
 
     def _submit(self, item: Item) -> Future[MathVerdict]:
         future: Future[MathVerdict] = self._pool.schedule(
-            grade_math, args=(item.completion, item.reference or "", self.config.math), timeout=self.config.timeout_s
+            self._grader, args=(item.completion, item.reference or "", self.config.math), timeout=self.config.timeout_s
         )
         return future
 

@@ -108,8 +108,13 @@ _SEPARATOR_NOISE = re.compile(r"\\[()\[\]]|\$|\\q?quad|\\text\{|\\textbf\{|\\mat
 
 
 def _is_connector(between: str) -> bool:
+    """Text between two boxes that joins them: nothing, a comma, or a few words including and/or."""
+    if not re.search(r"[A-Za-z]{2,}", _SEPARATOR_NOISE.sub(" ", between)):
+        return True  # only punctuation and spacing
     words = [w for w in _SEPARATOR_NOISE.sub(" ", between).split() if w]
-    return len(words) <= _CONNECTOR_WORDS_MAX
+    if not words:
+        return True
+    return len(words) <= _CONNECTOR_WORDS_MAX and any(w.lower() in ("and", "or") for w in words)
 
 
 def _boxed_answer(text: str) -> tuple[str, int] | None:
@@ -179,7 +184,7 @@ def answer_candidates(text: str, *, short_limit: int = DEFAULT_SHORT_LIMIT) -> l
         candidates.extend([*anchor_candidates, box] if later_anchor else [box, *anchor_candidates])
     else:
         candidates.extend(anchor_candidates)
-    if len(graded) <= short_limit:
+    if graded and len(graded) <= short_limit:
         candidates.append(Candidate(graded, "whole"))
     # Last resorts: whichever of the last math environment and the last number ends later.
     tail = [

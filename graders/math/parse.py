@@ -327,6 +327,8 @@ def _scalar(text: str) -> Value:
 
 
 def _from_sympy(result: object) -> Value:
+    if isinstance(result, sympy.MatrixExpr):
+        result = result.as_explicit()
     if isinstance(result, sympy.MatrixBase):
         return Matrix(tuple(tuple(_from_sympy(result[r, c]) for c in range(result.cols)) for r in range(result.rows)))
     if isinstance(result, sympy.Rational):
@@ -343,7 +345,7 @@ def _from_sympy(result: object) -> Value:
 
 def _matrix(text: str) -> Matrix | None:
     m = _MATRIX.match(text.strip())
-    if not m:
+    if not m or text.count("\\begin") > 1:  # products and sums of matrices go to sympy
         return None
     body = m.group(2).strip()
     rows = [r for r in re.split(r"\\\\", body) if r.strip() and r.strip() != "\\hline"]
