@@ -22,6 +22,7 @@ from pebble import ProcessExpired, ProcessPool
 from graders.math import DEFAULT_MATH_OPTIONS, MathOptions, MathVerdict, Verdict, grade_math
 from graders.math.extract import answer_candidates
 from graders.math.normalize import normalize_answer
+from graders.math.parse import is_plain_number
 from service.schemas import Item, Result, Status
 
 __all__ = ["DEFAULT_ENGINE_CONFIG", "EngineConfig", "GradingEngine", "MathGrader"]
@@ -56,11 +57,19 @@ def _warm_up() -> None:
     grade_math("1", "1")
 
 
-def _math_key(item: Item) -> _Key:
-    """Items with the same reference and the same answer candidates get the same verdict."""
+def _math_key(item: Item, options: MathOptions) -> _Key:
+    """Items with the same reference and the same answer candidates get the same verdict.
+
+    Candidates after the first plain number are cut off: the grader never gets past that one, so
+    completions that differ only in their reasoning share a key.
+    """
     reference = item.reference or ""
-    candidates = tuple(normalize_answer(c.text) for c in answer_candidates(item.completion))
-    return reference, candidates
+    candidates: list[str] = []
+    for candidate in answer_candidates(item.completion, short_limit=options.short_limit):
+        candidates.append(normalize_answer(candidate.text))
+        if is_plain_number(candidate.text):
+            break
+    return reference, tuple(candidates)
 
 
 def _math_result(item: Item, verdict: MathVerdict) -> Result:
@@ -103,6 +112,8 @@ class GradingEngine:
         )
         self._cache: OrderedDict[_Key, MathVerdict] = OrderedDict()
         self.cache_hits = 0
+        self.judged = 0
+        """Tasks sent to the pool (after deduplication and the cache), retries included."""
 
     def __enter__(self) -> GradingEngine:
         return self
@@ -122,6 +133,7 @@ class GradingEngine:
             self._cache.popitem(last=False)
 
     def _submit(self, item: Item) -> Future[MathVerdict]:
+        self.judged += 1
         future: Future[MathVerdict] = self._pool.schedule(
             self._grader, args=(item.completion, item.reference or "", self.config.math), timeout=self.config.timeout_s
         )
@@ -151,7 +163,7 @@ class GradingEngine:
             if item.task != "math":
                 results[index] = _error_result(item, "code grading needs the sandbox, which this version lacks")
                 continue
-            key = _math_key(item)
+            key = _math_key(item, self.config.math)
             cached = self._cache.get(key)
             if cached is not None:
                 self.cache_hits += 1

@@ -39,6 +39,7 @@ __all__ = [
     "Text",
     "Union",
     "Value",
+    "is_plain_number",
     "parse_answer",
     "parse_reference",
 ]
@@ -492,6 +493,10 @@ def parse_answer(text: str) -> Answer:
     s = normalize_answer(text)
     if not s:
         raise ParseError("empty answer")
+    try:
+        _guard(s)
+    except _TooBig:
+        return Answer((Text(re.sub(r"\s+", "", s)),), text=s)
     raw_items, bare = _items(s)
     if len(raw_items) > MAX_ITEMS:
         raise ParseError(f"more than {MAX_ITEMS} items")
@@ -500,6 +505,14 @@ def parse_answer(text: str) -> Answer:
         value = _element(raw)
         values.append(value)
     return Answer(tuple(values), bare_list=bare, text=s)
+
+
+def is_plain_number(text: str) -> bool:
+    """Cheap test (regular expressions only): ``text`` is one number the fast path reads."""
+    try:
+        return _number(normalize_answer(text)) is not None
+    except ParseError:
+        return True  # rejected outright: no later candidate is tried either
 
 
 def parse_reference(text: str) -> Answer:

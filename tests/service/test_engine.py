@@ -1,0 +1,148 @@
+"""The grading engine (service/engine.py): deadlines by killing workers, retries, dedup, order."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from graders.math import MathOptions, MathVerdict, Verdict, grade_math
+from service.engine import EngineConfig, GradingEngine
+from service.schemas import Item, Status
+
+
+def sleeping_grader(completion: str, reference: str, options: MathOptions) -> MathVerdict:
+    """Stands for a hang inside C code: nothing but killing the process stops it."""
+    if completion == "hang":
+        time.sleep(3600)
+    return grade_math(completion, reference, options)
+
+
+def crashing_grader(completion: str, reference: str, options: MathOptions) -> MathVerdict:
+    os._exit(3)
+
+
+def crash_once_grader(completion: str, reference: str, options: MathOptions) -> MathVerdict:
+    """Dies the first time it sees a marker path, then grades normally."""
+    marker = Path(reference.split("|")[1])
+    if not marker.exists():
+        marker.write_text("crashed")
+        os._exit(4)
+    return grade_math(completion, reference.split("|")[0], options)
+
+
+def math(completion: str, reference: str, item_id: object = None) -> Item:
+    return Item(completion=completion, reference=reference, id=item_id)
+
+
+def test_a_hang_is_killed_at_the_deadline_and_scores_timeout() -> None:
+    with GradingEngine(EngineConfig(workers=1, timeout_s=0.5), grader=sleeping_grader) as engine:
+        started = time.monotonic()
+        results = engine.grade([math("hang", "1", "a"), math("\\boxed{1}", "1", "b")])
+        elapsed = time.monotonic() - started
+    assert [r.id for r in results] == ["a", "b"]
+    assert results[0].status is Status.OK
+    assert results[0].reward == 0.0
+    assert results[0].details["accuracy"]["verdict"] == Verdict.TIMEOUT
+    assert results[1].reward == 1.0  # the replacement worker carried on
+    assert elapsed < 0.5 + 1 + 3  # deadline + 1 s, plus starting a fresh worker
+
+
+def test_a_dead_worker_is_retried_then_reported_as_error_not_zero() -> None:
+    with GradingEngine(EngineConfig(workers=1, timeout_s=2, retries=2), grader=crashing_grader) as engine:
+        (result,) = engine.grade([math("\\boxed{1}", "1")])
+        assert engine.judged == 3  # the first try and two retries
+    assert result.status is Status.ERROR
+    assert result.reward is None
+    assert result.error and "died" in result.error
+
+
+def test_a_worker_that_dies_once_is_retried_transparently(tmp_path: Path) -> None:
+    with GradingEngine(EngineConfig(workers=1, timeout_s=2), grader=crash_once_grader) as engine:
+        (result,) = engine.grade([math("\\boxed{7}", f"7|{tmp_path / 'marker'}")])
+    assert result.status is Status.OK
+    assert result.reward == 1.0
+
+
+def test_identical_answers_are_judged_once_and_cached() -> None:
+    items = [math(f"Reasoning number {i} that differs. " * 5 + "So \\boxed{42}.", "42") for i in range(20)]
+    with GradingEngine(EngineConfig(workers=2)) as engine:
+        first = engine.grade(items)
+        assert engine.judged == 1
+        second = engine.grade(items[:3])
+        assert engine.judged == 1
+        assert engine.cache_hits == 3
+    assert all(r.reward == 1.0 for r in first + second)
+
+
+def test_every_item_gets_one_result_in_order() -> None:
+    items = [
+        math("\\boxed{2}", "2", 0),
+        Item(completion="print(1)", tests={"kind": "assert", "code": "assert True"}, id=1),
+        math("\\boxed{3}", "\\frac{", 2),
+        math("\\boxed{4}", "5", 3),
+    ]
+    with GradingEngine(EngineConfig(workers=1)) as engine:
+        results = engine.grade(items)
+    assert [r.id for r in results] == [0, 1, 2, 3]
+    assert [r.status for r in results] == [Status.OK, Status.ERROR, Status.UNSCORABLE, Status.OK]
+    assert [r.reward for r in results] == [1.0, None, None, 0.0]
+
+
+HOSTILE = [
+    "\\boxed{10^{10^{10^{10}}}}",
+    "\\boxed{9^{9^{9^{9}}}}",
+    "\\boxed{2^{99999999}}",
+    "\\boxed{1000000!}",
+    "\\boxed{" + "(" * 3000 + "1" + ")" * 3000 + "}",
+    "\\boxed{" + "\\frac{" * 2000 + "}",
+    "\\boxed{" + "1" * 200_000 + "}",
+    "\\boxed{" + "+".join(["x"] * 3000) + "}",
+    "\\boxed{" + ", ".join(str(i) for i in range(5000)) + "}",
+    "\\boxed{\\sin(10^{9999})}",
+    "\\boxed{(x+1)^{9999}}",
+    "\\boxed{\\sum_{k=1}^{n} k^{k}}",
+    "\\boxed{\\int_0^{x} e^{t^2} dt}",
+    "$" * 50_000,
+    "\\boxed{" * 20_000,
+    "{" * 50_000,
+]
+
+
+@pytest.mark.slow
+def test_hostile_inputs_each_return_within_the_deadline() -> None:
+    deadline = 2.0
+    items = [math(text, ref) for text in HOSTILE for ref in ("1", "x^2 + 1")]
+    with GradingEngine(EngineConfig(workers=2, timeout_s=deadline)) as engine:
+        engine.grade([math("1", "1")] * 4)  # workers up
+        for item in items:
+            started = time.monotonic()
+            (result,) = engine.grade([item])
+            assert time.monotonic() - started < deadline + 1 + 2, item.completion[:40]  # + worker restart
+            assert result.status is Status.OK
+            assert result.details["accuracy"]["verdict"] in ("incorrect", "no_answer", "timeout")
+
+
+def test_results_do_not_depend_on_the_number_of_workers() -> None:
+    items = [
+        math(text, ref)
+        for text in ["\\boxed{1/2}", "0.5", "\\boxed{x^2-1}", "(x-1)(x+1)", "\\boxed{[0,1)}", "no idea", "\\boxed{3,1,2}"]
+        for ref in ["\\frac12", "x^2-1", "\\{1,2,3\\}", "[0,1)"]
+    ]
+    with GradingEngine(EngineConfig(workers=1)) as one, GradingEngine(EngineConfig(workers=2)) as two:
+        a = one.grade(items)
+        b = two.grade(items)
+
+    def strip(results: list) -> list:
+        return [(r.reward, r.status, r.details["accuracy"]["verdict"]) for r in results]
+
+    assert strip(a) == strip(b)
+
+
+def test_config_refuses_nonsense() -> None:
+    with pytest.raises(ValueError):
+        EngineConfig(workers=0)
+    with pytest.raises(ValueError):
+        EngineConfig(timeout_s=0)
