@@ -115,7 +115,8 @@ def main() -> None:
     mv = measure("math-verify 0.9.0", mathverify_judge(), cases, args.repeats)
 
     print(f"{n} cases from {args.data}; one default configuration for each grader; {os.cpu_count()} cores\n")
-    header = f"{'':26}{'agree':>14}{'false +':>9}{'false -':>9}{'cold/s':>9}{'warm/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+    columns = ["false +", "false -", "cold/s", "warm/s", "p50 ms", "p99 ms", "max ms"]
+    header = f"{'':26}{'agree':>14}" + "".join(f"{c:>9}" for c in columns)
     print(header)
     for r in (ref, mv):
         print(
@@ -124,8 +125,10 @@ def main() -> None:
         )
     print(f"\nwarm speed ratio (one process, median of {args.repeats} passes): {ref['rate'] / mv['rate']:.1f}x")
     rate, workers = pool_rate(cases, args.repeats)
-    print(f"referee process pool, {workers} workers, 5 s deadline per item: {rate:.0f} cases/s "
-          f"({rate / mv['rate']:.1f}x math-verify's one process)")
+    print(
+        f"referee process pool, {workers} workers, 5 s deadline per item: {rate:.0f} cases/s "
+        f"({rate / mv['rate']:.1f}x math-verify's one process)"
+    )
 
     print("\nCases where the graders disagree with each other or with expected (R = referee, M = math-verify):")
     shown = 0
@@ -135,9 +138,9 @@ def main() -> None:
         if shown >= args.show:
             break
         shown += 1
-        mark = lambda v: "ok " if v == case["expected"] else "BAD"  # noqa: E731
+        marks = ["ok " if v == case["expected"] else "BAD" for v in (r, m)]
         print(
-            f"  {case['id']} expected={str(case['expected'])[0]} R:{mark(r)} M:{mark(m)}  "
+            f"  {case['id']} expected={str(case['expected'])[0]} R:{marks[0]} M:{marks[1]}  "
             f"gold={case['gold'][:40]!r} pred={case['prediction'][-50:]!r}"
         )
 

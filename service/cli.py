@@ -53,7 +53,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _invalid(reason: str, raw_id: object = None) -> Result:
-    return Result(id=raw_id if isinstance(raw_id, str | int) else None, reward=None, status=Status.INVALID, error=reason)
+    return Result(
+        id=raw_id if isinstance(raw_id, str | int) else None, reward=None, status=Status.INVALID, error=reason
+    )
 
 
 def _read_item(line: str) -> Item | Result:
@@ -121,7 +123,9 @@ def _grade(args: argparse.Namespace) -> int:
             print(f"referee: cannot read {args.input}: {exc.strerror or exc}", file=sys.stderr)
             return 1
         try:
-            sink: IO[str] = sys.stdout if args.output == "-" else stack.enter_context(open(args.output, "w", encoding="utf-8"))
+            sink: IO[str] = (
+                sys.stdout if args.output == "-" else stack.enter_context(open(args.output, "w", encoding="utf-8"))
+            )
         except OSError as exc:
             print(f"referee: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
             return 2

@@ -107,9 +107,7 @@ class GradingEngine:
         self.config = config
         self._grader = grader
         self.workers = config.workers or os.cpu_count() or 1
-        self._pool = ProcessPool(
-            max_workers=self.workers, max_tasks=config.max_tasks_per_worker, initializer=_warm_up
-        )
+        self._pool = ProcessPool(max_workers=self.workers, max_tasks=config.max_tasks_per_worker, initializer=_warm_up)
         self._cache: OrderedDict[_Key, MathVerdict] = OrderedDict()
         self.cache_hits = 0
         self.judged = 0

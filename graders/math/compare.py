@@ -118,7 +118,9 @@ def _scalars_equal(gold: Num | Expr, pred: Num | Expr, config: CompareConfig) ->
     if free_a != free_b:
         return False
     if not free_a:
-        decimal = gold if isinstance(gold, Num) and gold.places else pred if isinstance(pred, Num) and pred.places else None
+        decimal = (
+            gold if isinstance(gold, Num) and gold.places else pred if isinstance(pred, Num) and pred.places else None
+        )
         na, nb = _numeric(a), _numeric(b)
         if na is None or nb is None:
             return bool(sympy.simplify(a - b) == 0)
@@ -190,13 +192,23 @@ def _relations_equal(gold: Relation, pred: Relation, config: CompareConfig) -> b
     if len(gold.ops) > 1:
         flipped = Relation(tuple(reversed(pred.sides)), tuple(_FLIP[o] for o in reversed(pred.ops)))
         return any(
-            all(_relations_equal(Relation(g.sides[i : i + 2], g.ops[i : i + 1]), Relation(p.sides[i : i + 2], p.ops[i : i + 1]), config) for i in range(len(g.ops)))
+            all(
+                _relations_equal(
+                    Relation(g.sides[i : i + 2], g.ops[i : i + 1]),
+                    Relation(p.sides[i : i + 2], p.ops[i : i + 1]),
+                    config,
+                )
+                for i in range(len(g.ops))
+            )
             for g, p in ((gold, pred), (gold, flipped))
         )
     g = _difference(gold.sides[0], gold.ops[0], gold.sides[1])
     p = _difference(pred.sides[0], pred.ops[0], pred.sides[1])
     if g is None or p is None:
-        return all(values_equal(a, b, config) for a, b in zip(gold.sides, pred.sides, strict=True)) and gold.ops == pred.ops
+        return (
+            all(values_equal(a, b, config) for a, b in zip(gold.sides, pred.sides, strict=True))
+            and gold.ops == pred.ops
+        )
     if g[0] != p[0]:
         return False
     try:
@@ -217,10 +229,20 @@ def _as_interval(value: Value) -> Interval | None:
     ninf = Expr(-sympy.oo)
 
     def is_var(v: Value) -> bool:
-        return isinstance(v, Expr) and isinstance(v.expr, sympy.Symbol | sympy.Function | sympy.Abs) and not isinstance(v.expr, sympy.Number)
+        return (
+            isinstance(v, Expr)
+            and isinstance(v.expr, sympy.Symbol | sympy.Function | sympy.Abs)
+            and not isinstance(v.expr, sympy.Number)
+        )
 
     sides, ops = value.sides, value.ops
-    if len(ops) == 2 and is_var(sides[1]) and ops[0] == ops[1][:1] + ops[1][1:] and ops[0][0] == ops[1][0] and ops[0][0] in "<>":
+    if (
+        len(ops) == 2
+        and is_var(sides[1])
+        and ops[0] == ops[1][:1] + ops[1][1:]
+        and ops[0][0] == ops[1][0]
+        and ops[0][0] in "<>"
+    ):
         lo, hi = (sides[0], sides[2]) if ops[0][0] == "<" else (sides[2], sides[0])
         lo_op, hi_op = (ops[0], ops[1]) if ops[0][0] == "<" else (ops[1], ops[0])
         return Interval(lo, hi, lo_op.endswith("="), hi_op.endswith("="))
@@ -269,11 +291,19 @@ def values_equal(gold: Value, pred: Value, config: CompareConfig = DEFAULT_COMPA
     if isinstance(gold, Num | Expr) and gold.percent:
         plain = Num(gold.value, gold.places) if isinstance(gold, Num) else Expr(gold.expr)
         if isinstance(pred, Num | Expr) and not pred.percent:
-            scaled = Num(gold.value / 100, None if gold.places is None else gold.places + 2) if isinstance(gold, Num) else Expr(gold.expr / 100)
+            scaled = (
+                Num(gold.value / 100, None if gold.places is None else gold.places + 2)
+                if isinstance(gold, Num)
+                else Expr(gold.expr / 100)
+            )
             return values_equal(plain, pred, config) or values_equal(scaled, pred, config)
         gold = plain
     if isinstance(pred, Num | Expr) and pred.percent:
-        pred = Num(pred.value / 100, None if pred.places is None else pred.places + 2) if isinstance(pred, Num) else Expr(pred.expr / 100)
+        pred = (
+            Num(pred.value / 100, None if pred.places is None else pred.places + 2)
+            if isinstance(pred, Num)
+            else Expr(pred.expr / 100)
+        )
     if isinstance(gold, Num | Expr) and isinstance(pred, Num | Expr):
         try:
             return _scalars_equal(gold, pred, config)
@@ -289,9 +319,15 @@ def values_equal(gold: Value, pred: Value, config: CompareConfig = DEFAULT_COMPA
     if isinstance(gold, Matrix) and isinstance(pred, Matrix):
         if len(gold.rows) != len(pred.rows) or any(len(g) != len(p) for g, p in zip(gold.rows, pred.rows, strict=True)):
             return False
-        return all(values_equal(g, p, config) for gr, pr in zip(gold.rows, pred.rows, strict=True) for g, p in zip(gr, pr, strict=True))
+        return all(
+            values_equal(g, p, config)
+            for gr, pr in zip(gold.rows, pred.rows, strict=True)
+            for g, p in zip(gr, pr, strict=True)
+        )
     if isinstance(gold, Union) and isinstance(pred, Union):
-        return len(gold.parts) == len(pred.parts) and all(values_equal(g, p, config) for g, p in zip(gold.parts, pred.parts, strict=True))
+        return len(gold.parts) == len(pred.parts) and all(
+            values_equal(g, p, config) for g, p in zip(gold.parts, pred.parts, strict=True)
+        )
     if isinstance(gold, Relation) and isinstance(pred, Relation):
         return _relations_equal(gold, pred, config)
     if isinstance(gold, Relation | Interval | Seq) and isinstance(pred, Relation | Interval | Seq):

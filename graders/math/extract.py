@@ -17,6 +17,7 @@ Order of the rules, first match wins (each yields candidates; ``grade`` parses t
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass
 
 __all__ = ["Candidate", "DEFAULT_SHORT_LIMIT", "answer_candidates", "find_boxed", "strip_reasoning"]
@@ -130,11 +131,14 @@ def _boxed_answer(text: str) -> tuple[str, int] | None:
     return ", ".join(content for _, _, content in group), group[-1][1]
 
 
+def _last_match(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    last = deque(pattern.finditer(text), maxlen=1)
+    return last[0] if last else None
+
+
 def _anchored_answer(text: str) -> tuple[list[str], int] | None:
     """Readings of the sentence after the last anchor phrase (best first), and where it starts."""
-    last = None
-    for last in _ANCHOR.finditer(text):
-        pass
+    last = _last_match(_ANCHOR, text)
     if last is None:
         return None
     rest = text[last.end() :].lstrip(" \t:*")
@@ -152,18 +156,14 @@ def _anchored_answer(text: str) -> tuple[list[str], int] | None:
 
 
 def _last_math_env(text: str) -> tuple[str, int] | None:
-    found = None
-    for found in _MATH_ENV.finditer(text):
-        pass
+    found = _last_match(_MATH_ENV, text)
     if found is None:
         return None
     return next(g for g in found.groups() if g is not None), found.end()
 
 
 def _last_number(text: str) -> tuple[str, int] | None:
-    found = None
-    for found in _NUMBER.finditer(text):
-        pass
+    found = _last_match(_NUMBER, text)
     return (found.group(0), found.end()) if found else None
 
 

@@ -85,7 +85,9 @@ def grade_math(completion: str, reference: str, options: MathOptions = DEFAULT_M
         try:
             pred = parse_answer(candidate.text)
         except AnswerRejected as exc:
-            return done(Verdict.INCORRECT, 0.0, answer=normalized, rule=candidate.rule, reference=gold.text, reason=str(exc))
+            return done(
+                Verdict.INCORRECT, 0.0, answer=normalized, rule=candidate.rule, reference=gold.text, reason=str(exc)
+            )
         except (ParseError, RecursionError):
             continue
         correct = answers_equal(gold, pred, options.compare)

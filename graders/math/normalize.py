@@ -46,7 +46,9 @@ _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree(?![a-zA-Z])")
 _TEXT_MACRO = re.compile(r"\\(?:text|mathrm|textbf|textit|mbox|textnormal|mathbf|operatorname|textrm)\s*\{([^{}]*)\}")
 _AMBIGUOUS_BARE = frozenset({"sec", "min", "rad", "deg", "sq", "point", "points", "times", "ways"})
 _UNIT_TAIL = re.compile(
-    r"(?<=[\d}\s)])\s*(?:" + "|".join(sorted(UNIT_WORDS - _AMBIGUOUS_BARE, key=len, reverse=True)) + r")\b(?:\s*(?:\^\s*\{?[23]\}?|[²³]))?",
+    r"(?<=[\d}\s)])\s*(?:"
+    + "|".join(sorted(UNIT_WORDS - _AMBIGUOUS_BARE, key=len, reverse=True))
+    + r")\b(?:\s*(?:\^\s*\{?[23]\}?|[²³]))?",
     re.IGNORECASE,
 )
 _TRAILING = re.compile(r"(?:\s|(?<!\.)\.|[,;]|\\\\)+$")

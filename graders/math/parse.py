@@ -159,11 +159,28 @@ _DECIMAL_COMMA = re.compile(r"^[+-]?(?:\d+,\d{2}|0,\d+)$")
 _FRACTION = re.compile(r"^([+-]?)(?:(\d+)\s*/\s*(\d+)|\\frac\s*(?:\{\s*(\d+)\s*\}|(\d))\s*(?:\{\s*(\d+)\s*\}|(\d)))$")
 _MIXED = re.compile(r"^([+-]?)(\d+)[ \t]+(?:(\d+)\s*/\s*(\d+)|\\frac\s*\{(\d+)\}\s*\{(\d+)\})$")
 _PERCENT = re.compile(r"\s*(?:\\%|%|(?<![A-Za-z])(?:percentage|percent|pct))\s*$", re.IGNORECASE)
-_RELATION = re.compile(r"\\leq?(?![a-zA-Z])|\\geq?(?![a-zA-Z])|\\neq?(?![a-zA-Z])|\\lt(?![a-zA-Z])|\\gt(?![a-zA-Z])|<=|>=|!=|≤|≥|≠|=|<|>|\\approx(?![a-zA-Z])")
+_RELATION = re.compile(
+    r"\\leq?(?![a-zA-Z])|\\geq?(?![a-zA-Z])|\\neq?(?![a-zA-Z])|\\lt(?![a-zA-Z])|\\gt(?![a-zA-Z])|<=|>=|!=|≤|≥|≠|=|<|>|\\approx(?![a-zA-Z])"
+)
 _REL_CANON = {
-    "\\le": "<=", "\\leq": "<=", "≤": "<=", "<=": "<=", "\\ge": ">=", "\\geq": ">=", "≥": ">=", ">=": ">=",
-    "\\ne": "!=", "\\neq": "!=", "≠": "!=", "!=": "!=", "\\lt": "<", "<": "<", "\\gt": ">", ">": ">",
-    "=": "=", "\\approx": "~",
+    "\\le": "<=",
+    "\\leq": "<=",
+    "≤": "<=",
+    "<=": "<=",
+    "\\ge": ">=",
+    "\\geq": ">=",
+    "≥": ">=",
+    ">=": ">=",
+    "\\ne": "!=",
+    "\\neq": "!=",
+    "≠": "!=",
+    "!=": "!=",
+    "\\lt": "<",
+    "<": "<",
+    "\\gt": ">",
+    ">": ">",
+    "=": "=",
+    "\\approx": "~",
 }
 _LIST_WORD = re.compile(r"\s*(?<![A-Za-z\\])(?:and|or)(?![A-Za-z])\s*")
 _SET_BRACES = re.compile(r"^\\\{(.*)\\\}$", re.DOTALL)
@@ -171,6 +188,7 @@ _IN = re.compile(r"^[A-Za-z](?:_\{?\w+\}?)?\s*\\in\s+")
 _SUBSCRIPT = re.compile(r"_\{[^{}]*\}|_\w")
 _HUGE_EXPONENT = re.compile(r"\^\s*\{?\s*\(?\s*(\d+)")
 _POWER_TOWER = re.compile(r"\^\s*\{[^{}]*\^|\^\s*[\w.]+\s*\^")
+_LONG_DIGITS = re.compile(r"\d{" + str(MAX_DIGITS) + ",}")
 _CLOCK_OR_RATIO = re.compile(r"^\d+\s*:\s*\d+$")
 _FACTORIAL = re.compile(r"(\d+)\s*!")
 _MATRIX = re.compile(r"^\\begin\{([pbBvV]?matrix|array)\}(?:\{[^{}]*\})?(.*)\\end\{\1\}$", re.DOTALL)
@@ -242,7 +260,7 @@ def _guard(text: str) -> None:
     for m in _FACTORIAL.finditer(text):
         if len(m.group(1)) > 5 or int(m.group(1)) > MAX_FACTORIAL:
             raise _TooBig
-    if re.search(r"\d{%d,}" % MAX_DIGITS, text):
+    if _LONG_DIGITS.search(text):
         raise _TooBig
 
 
@@ -479,7 +497,7 @@ def _items(text: str) -> tuple[list[str], bool]:
                 return [s], False
         except ParseError:
             pass
-    expanded: list[str] = []  # noqa: the order of items is kept for tuple readings
+    expanded: list[str] = []  # order kept: a bare list may be read as a tuple
     for p in parts:
         if p.startswith("\\{") and p.endswith("\\}"):
             expanded.extend(x for x in _depth_split(p[2:-2], _LIST_SEPARATOR) if x)

@@ -128,7 +128,15 @@ def test_hostile_inputs_each_return_within_the_deadline() -> None:
 def test_results_do_not_depend_on_the_number_of_workers() -> None:
     items = [
         math(text, ref)
-        for text in ["\\boxed{1/2}", "0.5", "\\boxed{x^2-1}", "(x-1)(x+1)", "\\boxed{[0,1)}", "no idea", "\\boxed{3,1,2}"]
+        for text in [
+            "\\boxed{1/2}",
+            "0.5",
+            "\\boxed{x^2-1}",
+            "(x-1)(x+1)",
+            "\\boxed{[0,1)}",
+            "no idea",
+            "\\boxed{3,1,2}",
+        ]
         for ref in ["\\frac12", "x^2-1", "\\{1,2,3\\}", "[0,1)"]
     ]
     with GradingEngine(EngineConfig(workers=1)) as one, GradingEngine(EngineConfig(workers=2)) as two:

@@ -19,8 +19,16 @@ from graders.math import MathVerdict, Verdict, grade_math
         ("\\boxed{10^{10^{10}}}", "10^{10^{10}}", Verdict.CORRECT),
         ("\\boxed{10^{10^{11}}}", "10^{10^{10}}", Verdict.INCORRECT),
     ],
-    ids=["correct", "incorrect", "unclosed-think", "no-answer", "malformed-mixed", "factorial", "tower-same",
-         "tower-different"],
+    ids=[
+        "correct",
+        "incorrect",
+        "unclosed-think",
+        "no-answer",
+        "malformed-mixed",
+        "factorial",
+        "tower-same",
+        "tower-different",
+    ],
 )
 def test_verdicts(completion: str, reference: str, verdict: Verdict) -> None:
     result = grade_math(completion, reference)

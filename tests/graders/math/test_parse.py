@@ -39,7 +39,10 @@ def test_malformed_mixed_numbers_are_rejected_not_reread(text: str) -> None:
 
 def test_structure_is_read_without_sympy() -> None:
     answer = parse_answer("(1, 2), (3, 4)")
-    assert answer.items == (Seq("(", ")", (Num(Fraction(1)), Num(Fraction(2)))), Seq("(", ")", (Num(Fraction(3)), Num(Fraction(4)))))
+    assert answer.items == (
+        Seq("(", ")", (Num(Fraction(1)), Num(Fraction(2)))),
+        Seq("(", ")", (Num(Fraction(3)), Num(Fraction(4)))),
+    )
     assert parse_answer("\\{1, 2\\}").bare_list is False
     assert parse_answer("1, 2").bare_list is True
 
@@ -71,8 +74,17 @@ def test_words_are_text() -> None:
         "x^" * 500 + "2",
         "\\sqrt{" * 2000 + "2" + "}" * 2000,
     ],
-    ids=["tower", "tower-short", "huge-exponent", "huge-factorial", "deep-parens", "unclosed-fracs", "long-number",
-         "caret-chain", "deep-sqrt"],
+    ids=[
+        "tower",
+        "tower-short",
+        "huge-exponent",
+        "huge-factorial",
+        "deep-parens",
+        "unclosed-fracs",
+        "long-number",
+        "caret-chain",
+        "deep-sqrt",
+    ],
 )
 def test_size_guards_keep_huge_input_as_text(text: str) -> None:
     """Guarded input is compared as written, never evaluated (the engine's deadline is the backstop)."""

@@ -1,0 +1,79 @@
+"""``referee grade`` end to end, in a subprocess (service/cli.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_example_file_grades_in_order_with_a_summary(tmp_path: Path) -> None:
+    out = tmp_path / "results.jsonl"
+    proc = run("grade", str(ROOT / "examples" / "math.jsonl"), "-o", str(out), "--workers", "1")
+    assert proc.returncode == 0, proc.stderr
+    inputs = (ROOT / "examples" / "math.jsonl").read_text().splitlines()
+    results = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(results) == len(inputs)
+    assert [r["id"] for r in results[:-1]] == [json.loads(line)["id"] for line in inputs[:-1]]
+    by_id = {r["id"]: r for r in results}
+    assert by_id["boxed-fraction"]["reward"] == 1.0
+    assert by_id["wrong-integer"]["reward"] == 0.0
+    assert by_id["truncated-reasoning"]["details"]["accuracy"]["verdict"] == "no_answer"
+    assert by_id["unparsable-reference"]["status"] == "unscorable"
+    assert by_id["unparsable-reference"]["reward"] is None
+    assert results[-1]["status"] == "invalid"
+    assert set(results[0]) == {"id", "reward", "status", "components", "details", "error"}
+    assert "items/s" in proc.stderr and "mean reward" in proc.stderr and "correct" in proc.stderr
+
+
+def test_bad_lines_become_invalid_results_and_the_run_goes_on() -> None:
+    lines = [
+        '{"completion": "\\\\boxed{1}", "reference": "1", "id": 1}',
+        "this is not json",
+        "",
+        '{"completion": "x", "refernce": "1", "id": "typo"}',
+        '["a", "list"]',
+        '{"completion": "\\\\boxed{2}"}',
+        '{"completion": "\\\\boxed{2}", "reference": "2", "id": 7}',
+    ]
+    proc = run("grade", "-", stdin="\n".join(lines) + "\n")
+    assert proc.returncode == 0, proc.stderr
+    results = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["status"] for r in results] == ["ok", "invalid", "invalid", "invalid", "invalid", "invalid", "ok"]
+    assert [r["reward"] for r in results] == [1.0, None, None, None, None, None, 1.0]
+    assert "not JSON" in results[1]["error"]
+    assert "refernce" in results[3]["error"] and results[3]["id"] == "typo"
+    assert "reference" in results[5]["error"]
+
+
+def test_unreadable_file_is_a_clear_failure(tmp_path: Path) -> None:
+    proc = run("grade", str(tmp_path / "missing.jsonl"))
+    assert proc.returncode == 1
+    assert "cannot read" in proc.stderr and "missing.jsonl" in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_unusable_arguments_exit_2() -> None:
+    assert run("grade", "-", "--timeout", "-1", stdin="").returncode == 2
+    assert run("grade", "-", "--workers", "0", stdin="").returncode == 2
+    assert run("frobnicate").returncode == 2
+
+
+def test_empty_input_gives_empty_output() -> None:
+    proc = run("grade", "-", stdin="")
+    assert proc.returncode == 0
+    assert proc.stdout == ""

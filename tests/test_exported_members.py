@@ -1,0 +1,35 @@
+"""Every public module declares a sorted ``__all__`` whose names exist."""
+
+import importlib
+
+import pytest
+
+MODULES = [
+    "graders.errors",
+    "graders.math",
+    "graders.math.extract",
+    "graders.math.normalize",
+    "graders.math.parse",
+    "graders.math.compare",
+    "graders.math.grade",
+    "service.schemas",
+    "service.engine",
+    "service.cli",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_all_is_sorted_and_resolves(name: str) -> None:
+    module = importlib.import_module(name)
+    exported = module.__all__
+    assert list(exported) == sorted(exported)
+    for member in exported:
+        assert hasattr(module, member), f"{name}.{member}"
+
+
+def test_graders_do_not_import_the_service() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, graders.math; assert not any(m.startswith('service') for m in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
