@@ -121,7 +121,7 @@ class GradingEngine:
 
     def close(self) -> None:
         """Stop the workers (pending work is dropped: callers wait for their batches first)."""
-        self._pool.stop()
+        self._pool.stop()  # type: ignore[no-untyped-call]
         self._pool.join()
 
     def _remember(self, key: _Key, verdict: MathVerdict) -> None:

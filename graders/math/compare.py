@@ -105,8 +105,8 @@ def _scalars_equal(gold: Num | Expr, pred: Num | Expr, config: CompareConfig) ->
             return gold.value == pred.value
         if gold.places is not None and pred.places is not None:
             return gold.value == pred.value
-        decimal, exact = (pred, gold) if pred.places is not None else (gold, pred)
-        return _decimal_matches(decimal, exact.value, config)
+        written, exact = (pred, gold) if pred.places is not None else (gold, pred)
+        return _decimal_matches(written, exact.value, config)
     a, b = _as_sympy(gold), _as_sympy(pred)
     if a.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) or b.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
         return bool(a == b) and not a.has(sympy.zoo, sympy.nan)
@@ -118,7 +118,7 @@ def _scalars_equal(gold: Num | Expr, pred: Num | Expr, config: CompareConfig) ->
     if free_a != free_b:
         return False
     if not free_a:
-        decimal = (
+        decimal: Num | None = (
             gold if isinstance(gold, Num) and gold.places else pred if isinstance(pred, Num) and pred.places else None
         )
         na, nb = _numeric(a), _numeric(b)
@@ -127,8 +127,8 @@ def _scalars_equal(gold: Num | Expr, pred: Num | Expr, config: CompareConfig) ->
         if decimal is not None:
             other = nb if decimal is gold else na
             if other.is_real:
-                exact = Fraction(str(sympy.Float(other, _PRECISION)))
-                return _decimal_matches(decimal, exact, config)
+                value = Fraction(str(sympy.Float(other, _PRECISION)))
+                return _decimal_matches(decimal, value, config)
         return _close(na, nb)
     return _same_function(a, b, sorted(free_a, key=str), config)
 

@@ -294,8 +294,8 @@ def _number(text: str) -> Num | None:
         return Num(-value if sign == "-" else value)
     m = _MIXED.match(s)
     if m:
-        sign, whole, a, b, c, d = m.groups()
-        num, den = int(a or c), int(b or d)
+        sign, whole, a, b, frac_num, frac_den = m.groups()
+        num, den = int(a or frac_num), int(b or frac_den)
         if den == 0 or num >= den:
             # "4 4/0", "11 6/6", "11 7/6": not a mixed number, and no other reading is safe.
             raise AnswerRejected(f"not a mixed number: {text!r}")
@@ -445,11 +445,11 @@ def _element(text: str) -> Value:
     if m and m.start() > 0:
         s, percent = s[: m.start()].strip(), True
     if percent:
-        inner = _element(s)
-        if isinstance(inner, Num):
-            return Num(inner.value, inner.places, percent=True)
-        if isinstance(inner, Expr):
-            return Expr(inner.expr, percent=True)
+        base = _element(s)
+        if isinstance(base, Num):
+            return Num(base.value, base.places, percent=True)
+        if isinstance(base, Expr):
+            return Expr(base.expr, percent=True)
         raise ParseError(f"percent of a non-number: {text!r}")
     mat = _matrix(s)
     if mat is not None:
