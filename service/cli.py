@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import time
 from collections import Counter
@@ -134,16 +135,17 @@ def _grade(args: argparse.Namespace) -> int:
         if sys.stderr.isatty():
             from tqdm import tqdm
 
-            bar = stack.enter_context(tqdm(unit="item", file=sys.stderr))
+            size = shutil.get_terminal_size()  # falls back to 80x24 where a terminal reports 0x0
+            bar = stack.enter_context(tqdm(unit="item", file=sys.stderr, ncols=size.columns, nrows=size.lines))
         summary = _Summary()
         try:
             for chunk in _chunks(iter(source)):
                 parsed = [_read_item(line) for line in chunk]
                 items = [p for p in parsed if isinstance(p, Item)]
-                graded = iter(engine.grade(items, progress=bar.update if bar else None))
+                graded = iter(engine.grade(items, progress=bar.update if bar is not None else None))
                 for entry in parsed:
                     result = next(graded) if isinstance(entry, Item) else entry
-                    if bar and not isinstance(entry, Item):
+                    if bar is not None and not isinstance(entry, Item):
                         bar.update(1)
                     summary.add(result)
                     sink.write(result.model_dump_json() + "\n")
@@ -151,6 +153,8 @@ def _grade(args: argparse.Namespace) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             print(f"referee: cannot read {args.input}: {exc}", file=sys.stderr)
             return 1
+        if bar is not None:
+            bar.close()
         print(summary.render(), file=sys.stderr)
     return 0
 

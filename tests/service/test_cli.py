@@ -77,3 +77,39 @@ def test_empty_input_gives_empty_output() -> None:
     proc = run("grade", "-", stdin="")
     assert proc.returncode == 0
     assert proc.stdout == ""
+
+
+def test_progress_bar_when_stderr_is_a_terminal(tmp_path: Path) -> None:
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "service.cli",
+            "grade",
+            str(ROOT / "examples" / "math.jsonl"),
+            "-o",
+            str(tmp_path / "o"),
+        ],
+        cwd=ROOT,
+        stderr=follower,
+        stdout=subprocess.DEVNULL,
+        timeout=120,
+    )
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert proc.returncode == 0
+    assert b"9item [" in shown  # tqdm's bar reached all 9 lines
+    assert b"mean reward" in shown
