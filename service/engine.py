@@ -10,6 +10,7 @@ gets status ``error`` — never a silent 0. Results never depend on the number o
 from __future__ import annotations
 
 import os
+import resource
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import CancelledError, Future
@@ -37,6 +38,8 @@ class EngineConfig:
     retries: int = 2
     cache_size: int = 100_000
     max_tasks_per_worker: int = 10_000
+    worker_memory_mb: int | None = 2048
+    """Address-space limit of each grader process; ``None`` for none. Exceeding it scores 0."""
     math: MathOptions = DEFAULT_MATH_OPTIONS
 
     def __post_init__(self) -> None:
@@ -49,11 +52,16 @@ class EngineConfig:
 DEFAULT_ENGINE_CONFIG = EngineConfig()
 
 _Key = tuple[str, tuple[str, ...]]
+MAX_KEYED_CHARS = 50_000
+"""Longer completions are keyed by their raw text: extraction runs in the parent, outside any deadline."""
 MathGrader = Callable[[str, str, MathOptions], MathVerdict]
 
 
-def _warm_up() -> None:
-    """Runs once in each new worker so the first real item does not pay for imports."""
+def _start_worker(memory_mb: int | None) -> None:
+    """Runs once in each new worker: cap its memory, and pay for imports before the first real item."""
+    if memory_mb is not None:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     grade_math("1", "1")
 
 
@@ -64,6 +72,8 @@ def _math_key(item: Item, options: MathOptions) -> _Key:
     completions that differ only in their reasoning share a key.
     """
     reference = item.reference or ""
+    if len(item.completion) > MAX_KEYED_CHARS:  # keep the parent's work small: no dedup for giants
+        return reference, (item.completion,)
     candidates: list[str] = []
     for candidate in answer_candidates(item.completion, short_limit=options.short_limit):
         candidates.append(normalize_answer(candidate.text))
@@ -107,7 +117,12 @@ class GradingEngine:
         self.config = config
         self._grader = grader
         self.workers = config.workers or os.cpu_count() or 1
-        self._pool = ProcessPool(max_workers=self.workers, max_tasks=config.max_tasks_per_worker, initializer=_warm_up)
+        self._pool = ProcessPool(
+            max_workers=self.workers,
+            max_tasks=config.max_tasks_per_worker,
+            initializer=_start_worker,
+            initargs=(config.worker_memory_mb,),
+        )
         self._cache: OrderedDict[_Key, MathVerdict] = OrderedDict()
         self.cache_hits = 0
         self.judged = 0
@@ -145,6 +160,8 @@ class GradingEngine:
                 return future.result()
             except FutureTimeout:
                 return MathVerdict(Verdict.TIMEOUT, 0.0, elapsed_ms=self.config.timeout_s * 1000)
+            except MemoryError:
+                return MathVerdict(Verdict.RESOURCE_LIMIT, 0.0, reason="the answer needs more memory than allowed")
             except (ProcessExpired, CancelledError) as exc:
                 attempts += 1
                 if attempts > self.config.retries:

@@ -25,8 +25,10 @@ __all__ = ["Candidate", "DEFAULT_SHORT_LIMIT", "answer_candidates", "find_boxed"
 DEFAULT_SHORT_LIMIT = 80
 """Completions up to this many characters are tried as a bare expression."""
 
-_BOX_COMMANDS = ("\\boxed", "\\fbox")
+_BOX_COMMAND = re.compile(r"\\(?:boxed|fbox)(?![a-zA-Z])")
+_UNBRACED_BOX = re.compile(r"[^\s$]+")
 _CONNECTOR_WORDS_MAX = 4
+_MAX_JOINED_BOXES = 100  # more parts than the parser accepts anyway
 _ANCHOR = re.compile(
     r"(?:\*\*\s*)?(?:final\s+answer\s*(?:is|:)|the\s+answer\s+is|answer\s*(?:is|:))(?:\s*\*\*)?\s*:?",
     re.IGNORECASE,
@@ -81,12 +83,10 @@ def find_boxed(text: str) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = []
     i = 0
     while True:
-        positions = [(text.find(cmd, i), cmd) for cmd in _BOX_COMMANDS]
-        positions = [(p, c) for p, c in positions if p >= 0]
-        if not positions:
+        command = _BOX_COMMAND.search(text, i)
+        if command is None:
             return found
-        pos, cmd = min(positions)
-        j = pos + len(cmd)
+        pos, j = command.start(), command.end()
         while j < len(text) and text[j] == " ":
             j += 1
         if j < len(text) and text[j] == "{":
@@ -99,10 +99,10 @@ def find_boxed(text: str) -> list[tuple[int, int, str]]:
             i = end
         else:
             i = j
-            m = re.match(r"[^\s$]+", text[j:])  # \boxed 5
-            if m and j > pos + len(cmd):
-                found.append((pos, j + m.end(), m.group(0)))
-                i = j + m.end()
+            m = _UNBRACED_BOX.match(text, j)  # \boxed 5
+            if m and j > command.end():
+                found.append((pos, m.end(), m.group(0)))
+                i = m.end()
 
 
 _SEPARATOR_NOISE = re.compile(r"\\[()\[\]]|\$|\\q?quad|\\text\{|\\textbf\{|\\mathrm\{|[{}(),;:.\\]|\s+")
@@ -125,9 +125,10 @@ def _boxed_answer(text: str) -> tuple[str, int] | None:
         return None
     group = [boxes[-1]]
     for box in reversed(boxes[:-1]):
-        if not _is_connector(text[box[1] : group[0][0]]):
+        if len(group) > _MAX_JOINED_BOXES or not _is_connector(text[box[1] : group[-1][0]]):
             break
-        group.insert(0, box)
+        group.append(box)
+    group.reverse()
     return ", ".join(content for _, _, content in group), group[-1][1]
 
 
@@ -178,12 +179,12 @@ def answer_candidates(text: str, *, short_limit: int = DEFAULT_SHORT_LIMIT) -> l
     anchored = _anchored_answer(graded)
     anchor_candidates = [Candidate(text, "anchor") for text in anchored[0]] if anchored else []
     if boxed is not None:
+        # A box wins, unless an anchored sentence comes after it ("... Final answer: 10,455"). An
+        # unreadable box is no answer: nothing else in the text (a number inside it) stands in for it.
         box = Candidate(boxed[0], "boxed")
-        # A box wins, unless an anchored sentence comes after it ("... Final answer: 10,455").
         later_anchor = anchored is not None and anchored[1] >= boxed[1]
-        candidates.extend([*anchor_candidates, box] if later_anchor else [box, *anchor_candidates])
-    else:
-        candidates.extend(anchor_candidates)
+        return [*anchor_candidates, box] if later_anchor else [box]
+    candidates.extend(anchor_candidates)
     if graded and len(graded) <= short_limit:
         candidates.append(Candidate(graded, "whole"))
     # Last resorts: whichever of the last math environment and the last number ends later.

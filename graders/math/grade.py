@@ -29,6 +29,7 @@ class Verdict(StrEnum):
     INCORRECT = "incorrect"
     NO_ANSWER = "no_answer"
     TIMEOUT = "timeout"
+    RESOURCE_LIMIT = "resource_limit"
     UNSCORABLE = "unscorable"
 
 

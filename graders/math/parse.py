@@ -188,6 +188,7 @@ _IN = re.compile(r"^[A-Za-z](?:_\{?\w+\}?)?\s*\\in\s+")
 _SUBSCRIPT = re.compile(r"_\{[^{}]*\}|_\w")
 _HUGE_EXPONENT = re.compile(r"\^\s*\{?\s*\(?\s*(\d+)")
 _POWER_TOWER = re.compile(r"\^\s*\{[^{}]*\^|\^\s*[\w.]+\s*\^")
+_PLUS_MINUS = re.compile(r"\\pm(?![a-zA-Z])|±")
 _LONG_DIGITS = re.compile(r"\d{" + str(MAX_DIGITS) + ",}")
 _CLOCK_OR_RATIO = re.compile(r"^\d+\s*:\s*\d+$")
 _FACTORIAL = re.compile(r"(\d+)\s*!")
@@ -460,6 +461,9 @@ def _element(text: str) -> Value:
     rel = _relation(s)
     if rel is not None:
         return rel
+    braces = _SET_BRACES.match(s)
+    if braces:  # a set inside a larger answer, e.g. \{-1\} \cup [0, 7)
+        return Seq("{", "}", tuple(_element(x) for x in _depth_split(braces.group(1), _LIST_SEPARATOR) if x))
     pair = _outer_pair(s)
     if pair is not None:
         open_, inner, close = pair
@@ -471,11 +475,17 @@ def _element(text: str) -> Value:
     return _scalar(s)
 
 
+MAX_PLUS_MINUS = 4
+"""Each ``\\pm`` doubles an answer: more than this many in one item is not an answer, it is a bomb."""
+
+
 def _expand_pm(text: str) -> list[str]:
     if "\\pm" not in text and "±" not in text:
         return [text]
-    plus = re.sub(r"\\pm(?![a-zA-Z])|±", "+", text, count=1)
-    minus = re.sub(r"\\pm(?![a-zA-Z])|±", "-", text, count=1)
+    if len(_PLUS_MINUS.findall(text)) > MAX_PLUS_MINUS:
+        raise ParseError(f"more than {MAX_PLUS_MINUS} \\pm in one item")
+    plus = _PLUS_MINUS.sub("+", text, count=1)
+    minus = _PLUS_MINUS.sub("-", text, count=1)
     return _expand_pm(plus) + _expand_pm(minus)
 
 

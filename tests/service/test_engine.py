@@ -33,6 +33,12 @@ def crash_once_grader(completion: str, reference: str, options: MathOptions) -> 
     return grade_math(completion, reference.split("|")[0], options)
 
 
+def greedy_grader(completion: str, reference: str, options: MathOptions) -> MathVerdict:
+    """Allocates far beyond the worker's memory limit."""
+    blocks = [bytearray(256 * 1024 * 1024) for _ in range(64)]
+    return grade_math(completion, reference + str(len(blocks)), options)
+
+
 def math(completion: str, reference: str, item_id: object = None) -> Item:
     return Item(completion=completion, reference=reference, id=item_id)
 
@@ -64,6 +70,14 @@ def test_a_worker_that_dies_once_is_retried_transparently(tmp_path: Path) -> Non
         (result,) = engine.grade([math("\\boxed{7}", f"7|{tmp_path / 'marker'}")])
     assert result.status is Status.OK
     assert result.reward == 1.0
+
+
+def test_memory_beyond_the_worker_limit_scores_zero_not_an_outage() -> None:
+    with GradingEngine(EngineConfig(workers=1, worker_memory_mb=512), grader=greedy_grader) as engine:
+        (result,) = engine.grade([math("\\boxed{1}", "1")])
+    assert result.status is Status.OK
+    assert result.reward == 0.0
+    assert result.details["accuracy"]["verdict"] == Verdict.RESOURCE_LIMIT
 
 
 def test_identical_answers_are_judged_once_and_cached() -> None:
@@ -108,6 +122,8 @@ HOSTILE = [
     "$" * 50_000,
     "\\boxed{" * 20_000,
     "{" * 50_000,
+    "\\boxed{" + "\\pm 1 " * 30 + "}",
+    "\\boxed{" + "\\{" * 5000 + "}",
 ]
 
 

@@ -114,3 +114,9 @@ def test_model_output_never_reaches_eval(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_unparsable_reference_is_unscorable() -> None:
     with pytest.raises(UnscorableError):
         parse_reference("\\frac{")
+
+
+def test_plus_minus_bomb_is_refused_before_expanding() -> None:
+    assert len(parse_answer("1 \\pm \\sqrt{2} \\pm 3").items) == 4
+    with pytest.raises(ParseError):
+        parse_answer("\\pm 1 " * 30)
