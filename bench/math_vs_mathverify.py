@@ -6,8 +6,9 @@ and the speed ratio; then Referee through its process pool on all cores.
 
     python bench/math_vs_mathverify.py [--data PATH] [--repeats 5]
 
-"Warm" means imports done and one pass already run; Referee's parse cache is cleared before every
-pass so that no pass reuses verdicts or parses of an earlier one.
+"Warm" means imports done and one pass already run (so ANTLR's and sympy's internal tables are
+built); Referee's parse cache is off and its verdict cache cleared, so no pass reuses parses or
+verdicts of an earlier one — in this process and in the pool's workers alike.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+os.environ["REFEREE_PARSE_CACHE"] = "0"  # every pass parses afresh, in this process and in the pool
 
 from graders.math import grade_math  # noqa: E402
-from graders.math import parse as referee_parse  # noqa: E402
 from service.engine import EngineConfig, GradingEngine  # noqa: E402
 from service.schemas import Item  # noqa: E402
 
@@ -52,7 +53,6 @@ def mathverify_judge() -> Callable[[Case], bool]:
 
 
 def one_pass(judge: Callable[[Case], bool], cases: list[Case]) -> tuple[list[bool], list[float], float]:
-    referee_parse._sympy.cache_clear()
     verdicts, latencies = [], []
     started = time.perf_counter()
     for case in cases:
@@ -90,12 +90,15 @@ def measure(name: str, judge: Callable[[Case], bool], cases: list[Case], repeats
 
 
 def pool_rate(cases: list[Case], repeats: int) -> tuple[float, int]:
+    """Warm the workers with one pass, then time passes with the verdict cache cleared."""
     items = [Item(completion=c["prediction"], reference=c["gold"]) for c in cases]
     rates = []
     with GradingEngine(EngineConfig(timeout_s=5.0)) as engine:
-        engine.grade([Item(completion="1", reference="1")] * (2 * engine.workers))  # start the workers
+        for _ in range(2):  # each worker sees the data at least once
+            engine._cache.clear()
+            engine.grade(items)
         for _ in range(repeats):
-            engine._cache.clear()  # each pass judges everything afresh
+            engine._cache.clear()
             started = time.perf_counter()
             results = engine.grade(items)
             rates.append(len(items) / (time.perf_counter() - started))

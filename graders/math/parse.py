@@ -13,6 +13,7 @@ huge factorials are kept as normalized text and judged by exact string equality 
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -308,8 +309,11 @@ def _number(text: str) -> Num | None:
 _I = sympy.Symbol("i")
 
 
-@lru_cache(maxsize=4096)
-def _sympy(text: str) -> sympy.Basic:
+PARSE_CACHE_SIZE = int(os.environ.get("REFEREE_PARSE_CACHE", "4096"))
+"""Parsed expressions kept per process (a group's reference is parsed once); 0 turns it off (benchmarks)."""
+
+
+def _sympy_uncached(text: str) -> sympy.Basic:
     try:
         result = latex2sympy(text, normalization_config=None)
     except Exception as exc:  # the ANTLR grammar raises many types; none of them is ours
@@ -317,6 +321,9 @@ def _sympy(text: str) -> sympy.Basic:
     if isinstance(result, sympy.Basic) and _I in result.free_symbols:
         result = result.subs(_I, sympy.I)
     return result
+
+
+_sympy = lru_cache(maxsize=PARSE_CACHE_SIZE)(_sympy_uncached)
 
 
 def _is_prose(text: str) -> bool:
