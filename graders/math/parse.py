@@ -154,6 +154,8 @@ _FUNCTION_WORDS = frozenset(
 _WORD = re.compile(r"(?<!\\)\b[A-Za-z]{3,}\b")
 _WORDS_ONLY = re.compile(r"^\(?[A-Za-z][A-Za-z' \-]*\)?$")
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
+_SIGN_SPACE = re.compile(r"^([+-])\s+(?=\d)")
+_LETTER = re.compile(r"^[A-DF-HJ-Za-df-hj-z]$")  # e and i are constants: latex2sympy decides
 _THOUSANDS_COMMA = re.compile(r"^[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?$")
 _THOUSANDS_SPACE = re.compile(r"^[+-]?[1-9]\d{0,2}(?: \d{3})+(?:\.\d+)?$")
 _DECIMAL_COMMA = re.compile(r"^[+-]?(?:\d+,\d{2}|0,\d+)$")
@@ -272,7 +274,7 @@ class _TooBig(Exception):
 
 def _number(text: str) -> Num | None:
     """The fast path: integers, decimals, plain and mixed fractions, without sympy."""
-    s = text.strip()
+    s = _SIGN_SPACE.sub(r"\1", text.strip())
     if _THOUSANDS_COMMA.match(s):
         s = s.replace(",", "")
     elif _THOUSANDS_SPACE.match(s):
@@ -345,6 +347,8 @@ def _scalar(text: str) -> Value:
         raise ParseError(f"not a math expression: {text!r}")
     if _CLOCK_OR_RATIO.match(s):  # "12:00", "7:32": compared as written, never as a division
         return Text(s.replace(" ", ""))
+    if _LETTER.match(s):  # the same symbol latex2sympy makes (it lowercases), without the grammar
+        return Expr(sympy.Symbol(s.lower()))
     try:
         _guard(s)
     except _TooBig:
