@@ -136,7 +136,7 @@ def test_hostile_inputs_each_return_within_the_deadline() -> None:
         for item in items:
             started = time.monotonic()
             (result,) = engine.grade([item])
-            assert time.monotonic() - started < deadline + 1 + 2, item.completion[:40]  # + worker restart
+            assert time.monotonic() - started < deadline + 1, item.completion[:40]
             assert result.status is Status.OK
             assert result.details["accuracy"]["verdict"] in ("incorrect", "no_answer", "timeout")
 
