@@ -1,0 +1,516 @@
+"""The in-sandbox worker: one job at a time from stdin, one JSON line per job on stdout. Stdlib only.
+
+Started once per container (``python3 -I -S -c <this source>``); the first stdin line configures it
+(job uid, work directories, the zygote's source). For each job it compiles once when the language
+needs it, then asks the zygote (``zygote.py``, a secret-free fork server) for one process per test
+run, feeds it, collects capped output, enforces the wall-time backstop and decides the verdict on a
+channel the program cannot forge: the expected values of ``call`` tests never leave this process,
+and ``assert`` tests pass only when the harness returns this run's random token.
+
+Killing happens as the job uid (``kill(-1)`` from a short-lived helper), so the container needs no
+``CAP_KILL``; afterwards the helper wipes the job's directories. A job that leaves a process behind
+is answered with ``"healthy": false`` so that the host replaces the container.
+"""
+
+import json
+import math
+import os
+import resource
+import secrets
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+PYTHON = sys.executable or "/usr/bin/python3"
+STDERR_CAP = 16 * 1024
+EVENTS_CAP = 1 << 20
+DRAIN_S = 0.25
+ZYGOTE_REPLY_S = 5.0
+COMPILE = {"cpp": ["/usr/bin/g++", "-std=c++17", "-O2", "-pipe", "-x", "c++", "-", "-o"]}
+COMPILE_TIME_S = 30.0
+COMPILE_MEMORY_MB = 2048
+
+
+class WorkerFault(Exception):
+    """The worker's own machinery failed (the zygote died, a fork failed): the host retries elsewhere."""
+
+
+class Config:
+    """Set by the first stdin line. ``uid`` None means the unsafe local mode (no uid switch)."""
+
+    def __init__(self, raw):
+        self.uid = raw.get("uid")
+        self.gid = raw.get("gid", self.uid)
+        self.box = raw["box"]
+        self.tmp = raw.get("tmp", self.box)
+        self.wipe = list(raw.get("wipe", [self.box]))
+        self.nproc = raw.get("nproc", 64)
+        self.zygote_source = raw["zygote"]
+        self.env = {"PATH": "/usr/bin:/bin", "HOME": self.box, "TMPDIR": self.tmp, "LANG": "C.UTF-8"}
+
+
+class Zygote:
+    """The fork server process and its control socket."""
+
+    def __init__(self, config):
+        self.config = config
+        self.start()
+
+    def start(self):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.control = ours
+        self.process = subprocess.Popen(
+            [PYTHON, "-I", "-S", "-c", self.config.zygote_source, str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+        )
+        theirs.close()
+
+    def restart(self):
+        self.close()
+        self.start()
+
+    def close(self):
+        self.control.close()
+        try:
+            self.process.kill()
+        except OSError:
+            pass
+        self.process.wait()
+
+    def spawn(self, request, fds):
+        try:
+            socket.send_fds(self.control, [json.dumps(request).encode()], fds)
+            return self.receive()["pid"]
+        except (OSError, KeyError, ValueError) as exc:
+            raise WorkerFault("zygote failed to spawn: " + repr(exc)) from exc
+
+    def receive(self, timeout=None):
+        self.control.settimeout(timeout)
+        try:
+            data = self.control.recv(1 << 16)
+        except OSError as exc:
+            raise WorkerFault("zygote did not answer: " + repr(exc)) from exc
+        if not data:
+            raise WorkerFault("zygote exited")
+        return json.loads(data)
+
+
+def as_job_user(config, action):
+    """Run ``action`` in a forked helper with the job's uid (signals and files need the owner)."""
+    for attempt in range(50):
+        try:
+            pid = os.fork()
+            break
+        except BlockingIOError:  # the process table is full of the job's processes: they die soon
+            time.sleep(0.01 * (attempt + 1))
+    else:
+        raise WorkerFault("cannot fork a cleanup helper")
+    if pid == 0:
+        code = 0
+        try:
+            if config.uid is not None:
+                os.setgroups([])
+                os.setgid(config.gid)
+                os.setuid(config.uid)
+            action()
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def _kill_everything():
+    """In the helper: SIGKILL every process of this uid (in the container's pid namespace) until none is left."""
+    for _ in range(2000):
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        time.sleep(0.0005)
+
+
+def _job_processes(config, session=None):
+    """Live (non-zombie) processes of the job: by uid when isolated, by session in local mode."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if config.uid is not None and os.stat("/proc/" + entry).st_uid != config.uid:
+                continue
+            with open("/proc/" + entry + "/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        state, sid = fields[0], int(fields[3])
+        if state in (b"Z", b"X"):
+            continue
+        if config.uid is None and sid != session:
+            continue
+        found.append(int(entry))
+    return found
+
+
+def kill_job(config, session=None):
+    """Kill every process of the job; True when none is left."""
+    if config.uid is not None:
+        as_job_user(config, _kill_everything)
+    elif session is not None:
+        for _ in range(200):
+            try:
+                os.killpg(session, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                break
+            time.sleep(0.0005)
+    for _ in range(100):
+        if not _job_processes(config, session):
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def _wipe_directories(paths):
+    def wipe():
+        for top in paths:
+            try:
+                entries = os.listdir(top)
+            except OSError:
+                continue
+            for name in entries:
+                _remove(os.path.join(top, name))
+
+    return wipe
+
+
+def _remove(path):
+    try:
+        if os.path.islink(path) or not os.path.isdir(path):
+            os.unlink(path)
+            return
+        os.chmod(path, 0o700)
+        for name in os.listdir(path):
+            _remove(os.path.join(path, name))
+        os.rmdir(path)
+    except OSError:
+        pass
+
+
+def wipe_job(config):
+    """Kill what is left and empty the writable directories, as the job uid."""
+
+    def action():
+        if config.uid is not None:
+            _kill_everything()
+        _wipe_directories(config.wipe)()
+
+    as_job_user(config, action)
+
+
+def _limits(config, time_s, memory_mb, output_bytes):
+    cpu = max(1, math.ceil(time_s))
+    limits = {
+        "RLIMIT_CPU": [cpu, cpu + 1],
+        "RLIMIT_AS": memory_mb * 1024 * 1024,
+        "RLIMIT_FSIZE": max(output_bytes, 16 * 1024 * 1024),
+        "RLIMIT_NOFILE": 256,
+        "RLIMIT_CORE": 0,
+        "RLIMIT_STACK": [min(memory_mb, 256) * 1024 * 1024, min(memory_mb, 256) * 1024 * 1024],
+    }
+    if config.uid is not None:
+        limits["RLIMIT_NPROC"] = config.nproc
+    return limits
+
+
+class Run:
+    """One process: its pipes, what it wrote, and how it ended."""
+
+    def __init__(self):
+        self.stdout = bytearray()
+        self.stderr = bytearray()
+        self.events = bytearray()
+        self.report = None
+        self.wall_timeout = False
+        self.output_limit = False
+        self.elapsed_s = 0.0
+
+
+def execute(config, zygote, *, mode, argv=None, payload=b"", stdin=b"", time_s, memory_mb, output_bytes):
+    """Spawn one run through the zygote and see it to its end; returns the finished ``Run``."""
+    pipes = [os.pipe2(os.O_CLOEXEC) for _ in range(5)]  # stdin, stdout, stderr, payload, events
+    child_ends = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][0], pipes[4][1]]
+    request = {
+        "mode": mode,
+        "argv": argv,
+        "uid": config.uid,
+        "gid": config.gid,
+        "cwd": config.box,
+        "env": config.env,
+        "limits": _limits(config, time_s, memory_mb, output_bytes),
+    }
+    run = Run()
+    started = time.monotonic()
+    try:
+        pid = zygote.spawn(request, child_ends)
+    finally:
+        for fd in child_ends:
+            os.close(fd)
+    writers = {pipes[0][1]: memoryview(stdin), pipes[3][1]: memoryview(payload)}
+    readers = {pipes[1][0]: run.stdout, pipes[2][0]: run.stderr, pipes[4][0]: run.events}
+    caps = {pipes[1][0]: output_bytes, pipes[2][0]: STDERR_CAP, pipes[4][0]: EVENTS_CAP}
+    selector = selectors.DefaultSelector()
+    for fd in list(writers) + list(readers):
+        os.set_blocking(fd, False)
+    for fd, data in list(writers.items()):
+        if len(data):
+            selector.register(fd, selectors.EVENT_WRITE)
+        else:
+            os.close(fd)
+            del writers[fd]
+    for fd in readers:
+        selector.register(fd, selectors.EVENT_READ)
+    selector.register(zygote.control, selectors.EVENT_READ)
+    wall = max(2 * time_s, time_s + 1.0)
+    deadline = started + wall
+    killed = False
+    drain_until = None
+    try:
+        while True:
+            now = time.monotonic()
+            if run.report is not None:
+                if not readers and not writers:
+                    break
+                if drain_until is None:
+                    drain_until = now + DRAIN_S
+                elif now >= drain_until:
+                    if killed:
+                        break
+                    kill_job(config, pid)  # descendants still hold the pipes open
+                    killed = True
+                    drain_until = now + DRAIN_S
+            elif now >= deadline and not killed:
+                run.wall_timeout = True
+                kill_job(config, pid)
+                killed = True
+                deadline = now + ZYGOTE_REPLY_S
+            elif now >= deadline:
+                raise WorkerFault("a killed run was never reaped")
+            timeout = max(0.0, (drain_until if run.report is not None else deadline) - time.monotonic())
+            for key, _ in selector.select(timeout):
+                fd = key.fd
+                if key.fileobj is zygote.control:
+                    run.report = zygote.receive(ZYGOTE_REPLY_S)
+                    selector.unregister(zygote.control)
+                elif fd in writers:
+                    data = writers[fd]
+                    try:
+                        written = os.write(fd, data[: 1 << 16])
+                        writers[fd] = data = data[written:]
+                    except BlockingIOError:
+                        continue
+                    except BrokenPipeError:
+                        data = data[:0]
+                    if not len(data):
+                        selector.unregister(fd)
+                        os.close(fd)
+                        del writers[fd]
+                else:
+                    try:
+                        chunk = os.read(fd, 1 << 16)
+                    except BlockingIOError:
+                        continue
+                    if not chunk:
+                        selector.unregister(fd)
+                        os.close(fd)
+                        del readers[fd]
+                        continue
+                    sink = readers[fd]
+                    room = caps[fd] - len(sink)
+                    sink += chunk[: max(room, 0)]
+                    if len(chunk) > room and fd == pipes[1][0] and not killed:
+                        run.output_limit = True
+                        kill_job(config, pid)
+                        killed = True
+    finally:
+        selector.close()
+        for fd in list(writers) + list(readers):
+            os.close(fd)
+    if run.report is None:
+        run.report = zygote.receive(ZYGOTE_REPLY_S)
+    run.elapsed_s = time.monotonic() - started
+    return run
+
+
+def _events(run):
+    found = []
+    for line in bytes(run.events).splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict):
+            found.append(event)
+    return found
+
+
+def _status(run, time_s, events):
+    report = run.report
+    if run.output_limit:
+        return "output_limit"
+    if run.wall_timeout or report["cpu_s"] > time_s or report["signal"] in (signal.SIGXCPU, signal.SIGKILL):
+        return "timeout"
+    if any(e.get("event") == "compile_error" for e in events):
+        return "compile_error"
+    if any(e.get("event") == "exception" and e.get("type") == "MemoryError" for e in events):
+        return "memory"
+    if b"std::bad_alloc" in run.stderr:
+        return "memory"
+    if report["signal"] is not None or report["exit_code"] != 0:
+        return "runtime_error"
+    return "ok"
+
+
+def same_json(actual, expected, tolerance=1e-9):
+    """JSON-form equality; numbers compare by value (with a relative tolerance for floats), bools apart."""
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return type(actual) is type(expected) and actual == expected
+    if isinstance(expected, (int, float)) and isinstance(actual, (int, float)):
+        if isinstance(expected, int) and isinstance(actual, int):
+            return actual == expected
+        return math.isclose(actual, expected, rel_tol=tolerance, abs_tol=tolerance)
+    if isinstance(expected, (list, tuple)) and isinstance(actual, (list, tuple)):
+        return len(actual) == len(expected) and all(same_json(a, e, tolerance) for a, e in zip(actual, expected))
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        return actual.keys() == expected.keys() and all(same_json(actual[k], expected[k], tolerance) for k in expected)
+    return type(actual) is type(expected) and actual == expected
+
+
+def _describe(run, status, time_s):
+    report = run.report
+    return {
+        "status": status,
+        "exit_code": report["exit_code"],
+        "signal": report["signal"],
+        "cpu_ms": round(report["cpu_s"] * 1000, 2),
+        "wall_ms": round(run.elapsed_s * 1000, 2),
+        "max_rss_kb": report["max_rss_kb"],
+        "stderr": bytes(run.stderr[-2000:]).decode("utf-8", "replace"),
+    }
+
+
+def handle_job(config, zygote, job):
+    """Compile once when needed, then one run per case; never raises for the program's failures."""
+    limits = job["limits"]
+    time_s, memory_mb, output_bytes = limits["time_s"], limits["memory_mb"], limits["output_bytes"]
+    language, kind = job["language"], job["kind"]
+    answer = {"id": job.get("id"), "runs": [], "compile": None}
+    source = job["source"].encode("utf-8", "replace")
+    if language in COMPILE:
+        binary = os.path.join(config.box, "solution")
+        run = execute(
+            config,
+            zygote,
+            mode="exec",
+            argv=COMPILE[language] + [binary],
+            stdin=source,
+            time_s=COMPILE_TIME_S,
+            memory_mb=COMPILE_MEMORY_MB,
+            output_bytes=1 << 20,
+        )
+        ok = run.report["exit_code"] == 0 and not run.wall_timeout
+        answer["compile"] = {
+            "ok": ok,
+            "wall_ms": round(run.elapsed_s * 1000, 2),
+            "stderr": (bytes(run.stderr) + bytes(run.stdout))[-4000:].decode("utf-8", "replace"),
+        }
+        if not ok:
+            return answer
+    for case in job["cases"]:
+        token = secrets.token_hex(16)
+        if language in COMPILE:
+            mode, argv, payload = "exec", [os.path.join(config.box, "solution")], b""
+        else:
+            mode, argv = "python", None
+            body = {"kind": kind, "source": job["source"]}
+            if kind == "call":
+                body.update(entry_point=job["entry_point"], args=case["args"])
+            elif kind == "assert":
+                body.update(test=case["code"], token=token)
+            payload = json.dumps(body).encode()
+        stdin = case.get("stdin", "").encode("utf-8", "replace") if kind == "stdio" else b""
+        run = execute(
+            config,
+            zygote,
+            mode=mode,
+            argv=argv,
+            payload=payload,
+            stdin=stdin,
+            time_s=time_s,
+            memory_mb=memory_mb,
+            output_bytes=output_bytes,
+        )
+        events = _events(run)
+        status = _status(run, time_s, events)
+        outcome = _describe(run, status, time_s)
+        if kind == "stdio":
+            outcome["stdout"] = bytes(run.stdout).decode("utf-8", "replace")
+        elif kind == "call":
+            values = [e for e in events if e.get("event") == "value"]
+            outcome["passed"] = status == "ok" and len(values) == 1 and same_json(values[0].get("json"), case["expected"])
+            if values:
+                outcome["value"] = json.dumps(values[-1].get("json"))[:500]
+        else:
+            outcome["passed"] = status == "ok" and any(
+                e.get("event") == "done" and e.get("token") == token for e in events
+            )
+        failure = [e for e in events if e.get("event") in ("exception", "missing", "compile_error")]
+        if failure and status != "ok" or failure and not outcome.get("passed", True):
+            outcome["error"] = failure[-1]
+        answer["runs"].append(outcome)
+        if job.get("stop_on_failure") and (status != "ok" or not outcome.get("passed", True)):
+            break
+        if status == "compile_error":
+            break
+    return answer
+
+
+def main():
+    config = Config(json.loads(sys.stdin.readline()))
+    zygote = Zygote(config)
+    out = sys.stdout
+    out.write(json.dumps({"ready": True, "pid": os.getpid(), "python": sys.version.split()[0]}) + "\n")
+    out.flush()
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        started = time.monotonic()
+        try:
+            job = json.loads(line)
+        except ValueError as exc:
+            out.write(json.dumps({"fault": "bad job line: " + str(exc)}) + "\n")
+            out.flush()
+            continue
+        try:
+            answer = handle_job(config, zygote, job)
+            wipe_job(config)
+            answer["healthy"] = not _job_processes(config)
+        except WorkerFault as exc:
+            answer = {"id": job.get("id"), "fault": str(exc)}
+            kill_job(config)
+            zygote.restart()
+        except (KeyError, TypeError, ValueError) as exc:
+            answer = {"id": job.get("id"), "fault": "malformed job: " + repr(exc)}
+        answer["elapsed_ms"] = round((time.monotonic() - started) * 1000, 2)
+        out.write(json.dumps(answer) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,431 @@
+"""Fork server for test runs. Runs inside the sandbox, stdlib only, started by ``worker.py``.
+
+Why a separate process: starting Python costs tens of milliseconds, forking a warm one about one.
+The worker holds secrets (expected values, completion tokens); this process never sees them, so a
+forked child inherits nothing worth stealing. Each request arrives on a Unix socket with the run's
+file descriptors; the zygote forks, the child drops to the job uid, sets its rlimits and either
+``exec``s a binary or runs the Python harness below. The zygote reports the pid, then the exit
+status and resource usage. It never kills: the worker does that as the job uid.
+
+Child fds: 0 stdin, 1 stdout, 2 stderr, 3 the payload (JSON: source, token, test, args), 4 events.
+"""
+
+import array
+import ast
+import bisect
+import builtins
+import collections
+import copy
+import datetime
+import decimal
+import fractions
+import functools
+import hashlib
+import heapq
+import io
+import itertools
+import json
+import math
+import operator
+import os
+import random
+import re
+import resource
+import signal
+import socket
+import statistics
+import string
+import sys
+import types
+import typing
+
+PRELOADED = (
+    array,
+    bisect,
+    collections,
+    copy,
+    datetime,
+    decimal,
+    fractions,
+    functools,
+    hashlib,
+    heapq,
+    itertools,
+    json,
+    math,
+    operator,
+    random,
+    re,
+    statistics,
+    string,
+    typing,
+)
+"""Imported once here so that runs do not pay for them; tests get pristine copies of them."""
+
+_PRISTINE_BUILTINS = types.MappingProxyType(dict(builtins.__dict__))
+_PRISTINE_MODULES = {}
+for _module in PRELOADED:
+    _copy = types.ModuleType(_module.__name__)
+    _copy.__dict__.update(_module.__dict__)
+    _PRISTINE_MODULES[_module.__name__] = _copy
+_REAL_IMPORT = builtins.__import__
+
+_PLAIN_TYPES = frozenset(
+    {
+        int,
+        float,
+        complex,
+        str,
+        bytes,
+        bool,
+        type(None),
+        list,
+        tuple,
+        dict,
+        set,
+        frozenset,
+        range,
+        collections.OrderedDict,
+        collections.defaultdict,
+        collections.deque,
+        decimal.Decimal,
+    }
+)
+"""Built-in (static C) types only: their comparison cannot be patched by the program."""
+_SCALARS = frozenset({int, float, complex, str, bytes, bool, type(None), range, decimal.Decimal})
+_MAPPINGS = frozenset({dict, collections.OrderedDict, collections.defaultdict})
+_MAX_NODES = 2_000_000
+
+_BLOCKED_EVENTS = frozenset(
+    {
+        "sys._getframe",
+        "sys._current_frames",
+        "sys.settrace",
+        "sys.setprofile",
+        "sys.addaudithook",
+        "gc.get_objects",
+        "gc.get_referrers",
+        "gc.get_referents",
+        "code.__new__",
+        "function.__new__",
+        "cpython.PyInterpreterState_New",
+        "cpython.run_interactivehook",
+        "os.fork",
+        "os.forkpty",
+        "os.posix_spawn",
+        "os.spawn",
+        "os.exec",
+        "os.system",
+        "subprocess.Popen",
+        "pty.spawn",
+    }
+)
+_BLOCKED_ATTRIBUTES = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_back", "__code__", "gi_code"})
+_BLOCKED_MODULES = ("ctypes", "_ctypes", "_testcapi", "_xxsubinterpreters", "_posixsubprocess")
+
+
+def _audit(event, args, _frozenset=frozenset, _str=str, _realpath=os.path.realpath, _isinstance=isinstance):
+    """Refuses what could read the harness's memory or frames (where the token lives)."""
+    if event in _BLOCKED_EVENTS:
+        raise ValueError("blocked in the sandbox: " + event)
+    if event.startswith("ctypes."):
+        raise ValueError("blocked in the sandbox: " + event)
+    if event == "object.__getattr__" and args[1] in _BLOCKED_ATTRIBUTES:
+        raise AttributeError("blocked in the sandbox: " + _str(args[1]))
+    if event == "import" and _isinstance(args[0], _str) and args[0].split(".")[0] in _BLOCKED_MODULES:
+        raise ImportError("blocked in the sandbox: import " + args[0])
+    if event in ("open", "os.chdir", "os.listdir", "os.scandir") and args and args[0] is not None:
+        path = args[0]
+        if _isinstance(path, int):
+            return
+        if _isinstance(path, bytes):
+            path = path.decode("utf-8", "replace")
+        if _realpath(_str(path)).startswith("/proc"):
+            raise PermissionError("blocked in the sandbox: /proc")
+
+
+class _NotPlain(AssertionError):
+    pass
+
+
+def _check_plain(value, _type=type, _len=len, _plain=_PLAIN_TYPES, _scalars=_SCALARS, _maps=_MAPPINGS):
+    """Raise unless ``value`` is built from built-in data types only (no patched ``__eq__``)."""
+    stack = [value]
+    seen = 0
+    while stack:
+        item = stack.pop()
+        kind = _type(item)
+        if kind not in _plain:
+            raise _NotPlain("a value of type " + kind.__name__ + " is not plain data")
+        seen += 1
+        if seen > _MAX_NODES:
+            raise _NotPlain("value too large to compare")
+        if kind in _scalars:
+            continue
+        if kind in _maps:
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        else:
+            stack.extend(item)
+
+
+_COMPARATORS = types.MappingProxyType(
+    {
+    "Eq": operator.eq,
+    "NotEq": operator.ne,
+    "Lt": operator.lt,
+    "LtE": operator.le,
+    "Gt": operator.gt,
+    "GtE": operator.ge,
+    "In": lambda a, b: a in b,
+    "NotIn": lambda a, b: a not in b,
+    }
+)
+
+
+def _compare(ops, *operands, _check=_check_plain, _table=_COMPARATORS):
+    """A comparison chain that trusts built-in data only (``is`` needs no trust: identity is unforgeable)."""
+    for index, op in enumerate(ops):
+        left, right = operands[index], operands[index + 1]
+        if op == "Is":
+            outcome = left is right
+        elif op == "IsNot":
+            outcome = left is not right
+        else:
+            _check(left)
+            _check(right)
+            outcome = _table[op](left, right)
+        if not outcome:
+            return False
+    return True
+
+
+def _truth(value, _check=_check_plain, _bool=bool):
+    _check(value)
+    return _bool(value)
+
+
+class _HardenTests(ast.NodeTransformer):
+    """Route comparisons and truth tests of the test code through the trusted helpers above."""
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        ops = ast.Tuple([ast.Constant(type(op).__name__) for op in node.ops], ast.Load())
+        call = ast.Call(ast.Name("__referee_compare__", ast.Load()), [ops, node.left, *node.comparators], [])
+        return ast.copy_location(call, node)
+
+    def _truth(self, node):
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            inner = self._truth(node.operand)
+            return ast.copy_location(ast.UnaryOp(ast.Not(), inner), node)
+        if isinstance(node, ast.BoolOp):
+            values = [self._truth(v) for v in node.values]
+            return ast.copy_location(ast.BoolOp(node.op, values), node)
+        node = self.visit(node)
+        call = ast.Call(ast.Name("__referee_truth__", ast.Load()), [node], [])
+        return ast.copy_location(call, node)
+
+    def visit_Assert(self, node):
+        if node.msg is not None:
+            node.msg = self.visit(node.msg)
+        node.test = self._truth(node.test)
+        return node
+
+    def visit_If(self, node):
+        node.test = self._truth(node.test)
+        node.body = [self.visit(s) for s in node.body]
+        node.orelse = [self.visit(s) for s in node.orelse]
+        return node
+
+    visit_While = visit_If
+
+    def visit_IfExp(self, node):
+        node.test = self._truth(node.test)
+        node.body = self.visit(node.body)
+        node.orelse = self.visit(node.orelse)
+        return node
+
+
+def _test_import(name, globals=None, locals=None, fromlist=(), level=0, _pristine=_PRISTINE_MODULES):
+    if level == 0 and name in _pristine:
+        return _pristine[name]
+    return _REAL_IMPORT(name, globals, locals, fromlist, level)
+
+
+def _emit(event, _dumps=json.dumps, _write=os.write):
+    data = (_dumps(event) + "\n").encode()
+    while data:
+        data = data[_write(4, data) :]
+
+
+def _json_form(value, _check=_check_plain, _type=type, _float=float):
+    """The JSON form of a returned value: tuples become lists, sets sorted lists, non-finite floats strings."""
+    _check(value)
+
+    def convert(item):
+        kind = _type(item)
+        if kind is float:
+            return item if item == item and item not in (_float("inf"), _float("-inf")) else repr(item)
+        if kind in (list, tuple, collections.deque):
+            return [convert(v) for v in item]
+        if kind in (set, frozenset):
+            converted = [convert(v) for v in item]
+            try:
+                return sorted(converted)
+            except TypeError:
+                return sorted(converted, key=repr)
+        if kind in _MAPPINGS:
+            return {k if _type(k) is str else json.dumps(convert(k)): convert(v) for k, v in item.items()}
+        if kind in (complex, bytes, range, decimal.Decimal):
+            return repr(item)
+        return item
+
+    return convert(value)
+
+
+def _run_python(payload):
+    """The harness: runs the program, then the call or the tests; reports on fd 4."""
+    token = payload.pop("token", None)
+    kind = payload["kind"]
+    source = payload["source"]
+    sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8", errors="replace")
+    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="replace")
+    sys.stderr = io.TextIOWrapper(
+        io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="replace", line_buffering=True
+    )
+    sys.argv = ["solution.py"]
+    try:
+        program = compile(source, "solution.py", "exec", dont_inherit=True)
+        tests = None
+        if kind == "assert":
+            tree = _HardenTests().visit(ast.parse(payload["test"], "tests.py"))
+            tests = compile(ast.fix_missing_locations(tree), "tests.py", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
+        _emit({"event": "compile_error", "message": type(exc).__name__ + ": " + str(exc)[:2000]})
+        return 1
+    main = types.ModuleType("__main__" if kind == "stdio" else "solution")
+    namespace = main.__dict__
+    namespace["__builtins__"] = builtins
+    sys.modules["__main__"] = main  # the zygote's own globals become unreachable by name
+    sys.addaudithook(_audit)
+    try:
+        exec(program, namespace)
+        if kind == "call":
+            function = namespace.get(payload["entry_point"])
+            if function is None:
+                _emit({"event": "missing", "name": payload["entry_point"]})
+                return 1
+            value = function(*payload["args"])
+            _emit({"event": "value", "json": _json_form(value)})
+        elif kind == "assert":
+            test_builtins = dict(_PRISTINE_BUILTINS)
+            test_builtins["__import__"] = _test_import
+            test_namespace = dict(namespace)
+            test_namespace.update(
+                __name__="__main__",
+                __builtins__=test_builtins,
+                __referee_compare__=_compare,
+                __referee_truth__=_truth,
+            )
+            exec(tests, test_namespace)
+            os.write(4, b'{"event": "done", "token": "' + token.encode() + b'"}\n')
+    except SystemExit as exc:
+        if kind != "stdio":
+            _emit({"event": "exception", "type": "SystemExit", "message": str(exc.code)[:200]})
+            return 1
+        code = exc.code
+        if code is None or code is True or code is False:
+            return int(bool(code))
+        return code if isinstance(code, int) and 0 <= code < 256 else 1
+    except BaseException as exc:  # the program's failure is a verdict, reported without its frames
+        try:
+            message = str(exc)[:500]
+        except BaseException:
+            message = "(unprintable)"
+        try:
+            _emit({"event": "exception", "type": type(exc).__name__, "message": message})
+            sys.stderr.write(type(exc).__name__ + ": " + message + "\n")
+        except BaseException:
+            pass
+        return 1
+    return 0
+
+
+def _child(request):
+    """Runs in the forked child: become the job user, limit, then exec or run the harness."""
+    os.setsid()
+    if request["uid"] is not None:
+        os.setgroups([])
+        os.setgid(request["gid"])
+        os.setuid(request["uid"])
+    for name, value in request["limits"].items():
+        limit = getattr(resource, name)
+        soft, hard = value if isinstance(value, list) else (value, value)
+        resource.setrlimit(limit, (soft, hard))
+    os.chdir(request["cwd"])
+    os.umask(0o077)
+    if request["mode"] == "exec":
+        os.close(3)
+        os.close(4)
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        os.execve(request["argv"][0], request["argv"], request["env"])
+    chunks = []
+    while True:
+        chunk = os.read(3, 1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(3)
+    payload = json.loads(b"".join(chunks))
+    del chunks
+    os.environ.clear()
+    os.environ.update(request["env"])
+    code = _run_python(payload)
+    try:
+        sys.stdout.flush()
+    except BaseException:
+        pass
+    return code
+
+
+def _serve(control):
+    while True:
+        try:
+            message, fds, _flags, _addr = socket.recv_fds(control, 1 << 16, 5)
+        except OSError:
+            return
+        if not message:
+            return
+        request = json.loads(message)
+        pid = os.fork()
+        if pid == 0:
+            code = 70
+            try:
+                control.close()
+                for target, fd in enumerate(fds):
+                    os.dup2(fd, target)
+                os.closerange(5, 1 << 16)
+                code = _child(request)
+            except BaseException as exc:
+                try:
+                    os.write(2, ("sandbox: run setup failed: " + repr(exc) + "\n").encode())
+                except BaseException:
+                    pass
+            finally:
+                os._exit(code if isinstance(code, int) else 1)
+        for fd in fds:
+            os.close(fd)
+        control.sendall(json.dumps({"pid": pid}).encode())
+        _, status, usage = os.wait4(pid, 0)
+        report = {
+            "pid": pid,
+            "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+            "cpu_s": usage.ru_utime + usage.ru_stime,
+            "max_rss_kb": usage.ru_maxrss,
+        }
+        control.sendall(json.dumps(report).encode())
+
+
+if __name__ == "__main__":
+    _serve(socket.socket(fileno=int(sys.argv[1])))
