@@ -23,7 +23,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy graders service
+	$(BIN)/mypy graders service sandbox
 
 bench: $(STAMP)
 	$(BIN)/python bench/math_vs_mathverify.py

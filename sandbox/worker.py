@@ -15,7 +15,6 @@ is answered with ``"healthy": false`` so that the host replaces the container.
 import json
 import math
 import os
-import resource
 import secrets
 import selectors
 import signal
@@ -127,14 +126,18 @@ def as_job_user(config, action):
     return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
 
-def _kill_everything():
-    """In the helper: SIGKILL every process of this uid (in the container's pid namespace) until none is left."""
-    for _ in range(2000):
-        try:
-            os.kill(-1, signal.SIGKILL)
-        except ProcessLookupError:
+def _kill_everything(config):
+    """In the helper: SIGKILL every process of this uid until none is alive.
+
+    ``kill(-1)`` reports success whenever the namespace holds other processes, even ones it may not
+    signal, so the loop ends on a scan of ``/proc`` instead of on ``ESRCH``.
+    """
+    me = os.getpid()
+    for attempt in range(2000):
+        os.kill(-1, signal.SIGKILL)
+        if not [pid for pid in _job_processes(config) if pid != me]:
             return
-        time.sleep(0.0005)
+        time.sleep(0.0005 if attempt < 100 else 0.005)
 
 
 def _job_processes(config, session=None):
@@ -162,7 +165,7 @@ def _job_processes(config, session=None):
 def kill_job(config, session=None):
     """Kill every process of the job; True when none is left."""
     if config.uid is not None:
-        as_job_user(config, _kill_everything)
+        as_job_user(config, lambda: _kill_everything(config))
     elif session is not None:
         for _ in range(200):
             try:
@@ -208,7 +211,7 @@ def wipe_job(config):
 
     def action():
         if config.uid is not None:
-            _kill_everything()
+            _kill_everything(config)
         _wipe_directories(config.wipe)()
 
     as_job_user(config, action)
@@ -222,7 +225,7 @@ def _limits(config, time_s, memory_mb, output_bytes):
         "RLIMIT_FSIZE": max(output_bytes, 16 * 1024 * 1024),
         "RLIMIT_NOFILE": 256,
         "RLIMIT_CORE": 0,
-        "RLIMIT_STACK": [min(memory_mb, 256) * 1024 * 1024, min(memory_mb, 256) * 1024 * 1024],
+        "RLIMIT_STACK": [min(memory_mb, 64) * 1024 * 1024, min(memory_mb, 64) * 1024 * 1024],
     }
     if config.uid is not None:
         limits["RLIMIT_NPROC"] = config.nproc
@@ -364,7 +367,10 @@ def _status(run, time_s, events):
     report = run.report
     if run.output_limit:
         return "output_limit"
-    if run.wall_timeout or report["cpu_s"] > time_s or report["signal"] in (signal.SIGXCPU, signal.SIGKILL):
+    cpu_limit_hit = report["signal"] == signal.SIGXCPU or (
+        report["signal"] == signal.SIGKILL and report["cpu_s"] >= math.ceil(time_s) - 0.05
+    )
+    if run.wall_timeout or report["cpu_s"] > time_s or cpu_limit_hit:
         return "timeout"
     if any(e.get("event") == "compile_error" for e in events):
         return "compile_error"
@@ -386,7 +392,9 @@ def same_json(actual, expected, tolerance=1e-9):
             return actual == expected
         return math.isclose(actual, expected, rel_tol=tolerance, abs_tol=tolerance)
     if isinstance(expected, (list, tuple)) and isinstance(actual, (list, tuple)):
-        return len(actual) == len(expected) and all(same_json(a, e, tolerance) for a, e in zip(actual, expected))
+        return len(actual) == len(expected) and all(
+            same_json(a, e, tolerance) for a, e in zip(actual, expected, strict=True)
+        )
     if isinstance(expected, dict) and isinstance(actual, dict):
         return actual.keys() == expected.keys() and all(same_json(actual[k], expected[k], tolerance) for k in expected)
     return type(actual) is type(expected) and actual == expected
@@ -463,7 +471,9 @@ def handle_job(config, zygote, job):
             outcome["stdout"] = bytes(run.stdout).decode("utf-8", "replace")
         elif kind == "call":
             values = [e for e in events if e.get("event") == "value"]
-            outcome["passed"] = status == "ok" and len(values) == 1 and same_json(values[0].get("json"), case["expected"])
+            outcome["passed"] = (
+                status == "ok" and len(values) == 1 and same_json(values[0].get("json"), case["expected"])
+            )
             if values:
                 outcome["value"] = json.dumps(values[-1].get("json"))[:500]
         else:

@@ -171,14 +171,14 @@ def _check_plain(value, _type=type, _len=len, _plain=_PLAIN_TYPES, _scalars=_SCA
 
 _COMPARATORS = types.MappingProxyType(
     {
-    "Eq": operator.eq,
-    "NotEq": operator.ne,
-    "Lt": operator.lt,
-    "LtE": operator.le,
-    "Gt": operator.gt,
-    "GtE": operator.ge,
-    "In": lambda a, b: a in b,
-    "NotIn": lambda a, b: a not in b,
+        "Eq": operator.eq,
+        "NotEq": operator.ne,
+        "Lt": operator.lt,
+        "LtE": operator.le,
+        "Gt": operator.gt,
+        "GtE": operator.ge,
+        "In": lambda a, b: a in b,
+        "NotIn": lambda a, b: a not in b,
     }
 )
 

@@ -1,4 +1,7 @@
-"""The ``referee`` command line: ``referee grade INPUT.jsonl [-o OUTPUT.jsonl] [--workers N] [--timeout S]``.
+"""The ``referee`` command line.
+
+``referee grade INPUT.jsonl [-o OUTPUT.jsonl] [--workers N] [--timeout S] [--sandbox docker|local|off]``,
+``referee sandbox build [--offline | --registry] [--force]`` and ``referee sandbox check``.
 
 Every input line gets exactly one output line, in order. A line that is not a valid item becomes a
 result with status ``invalid`` and the reason; the run goes on. The exit code is non-zero only for
@@ -19,6 +22,9 @@ from typing import IO
 
 from pydantic import ValidationError
 
+from graders.code import CodeOptions
+from graders.errors import RefereeError
+from sandbox.pool import LazySandbox
 from service.engine import EngineConfig, GradingEngine
 from service.schemas import ITEM_ADAPTER, Item, Result, Status
 
@@ -50,6 +56,23 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("-o", "--output", default="-", help="where results go (default: - , standard output)")
     grade.add_argument("--workers", type=_positive_int, default=None, help="grader processes (default: cores)")
     grade.add_argument("--timeout", type=_positive_float, default=5.0, help="deadline per item in seconds")
+    grade.add_argument(
+        "--sandbox",
+        choices=("docker", "local", "off"),
+        default="docker",
+        help="where code items run: hardened containers (default), the UNSAFE local backend, or nowhere",
+    )
+    grade.add_argument("--sandboxes", type=_positive_int, default=None, help="sandbox workers (default: cores)")
+    grade.add_argument("--mode", choices=("fraction", "all"), default="fraction", help="code score: fraction or all")
+    sandbox = sub.add_parser("sandbox", help="build or check the sandbox")
+    actions = sandbox.add_subparsers(dest="action", required=True)
+    build = actions.add_parser("build", help="build the sandbox image (tagged with the project version)")
+    how = build.add_mutually_exclusive_group()
+    how.add_argument("--offline", action="store_true", help="build from Debian packages (debootstrap)")
+    how.add_argument("--registry", action="store_true", help="build the Dockerfile, pulling its base image")
+    build.add_argument("--force", action="store_true", help="rebuild even when a current image exists")
+    check = actions.add_parser("check", help="run the adversarial self-test and print a table")
+    check.add_argument("--sandboxes", type=_positive_int, default=1, help="containers to attack (default 1)")
     return parser
 
 
@@ -130,7 +153,14 @@ def _grade(args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"referee: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
             return 2
-        engine = stack.enter_context(GradingEngine(EngineConfig(workers=args.workers, timeout_s=args.timeout)))
+        executor = None
+        if args.sandbox != "off":
+            executor = LazySandbox(
+                args.sandbox, args.sandboxes, **({"allow_unsafe": True} if args.sandbox == "local" else {})
+            )
+            stack.callback(executor.close)
+        config = EngineConfig(workers=args.workers, timeout_s=args.timeout, code=CodeOptions(mode=args.mode))
+        engine = stack.enter_context(GradingEngine(config, executor=executor))
         bar = None
         if sys.stderr.isatty():
             from tqdm import tqdm
@@ -159,10 +189,61 @@ def _grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sandbox_build(args: argparse.Namespace) -> int:
+    from sandbox.containers import docker_client
+    from sandbox.image import build_image
+
+    offline = True if args.offline else (False if args.registry else None)
+    try:
+        client = docker_client()
+        started = time.perf_counter()
+        tag, how = build_image(
+            client, offline=offline, force=args.force, log=lambda m: print(f"referee: {m}", file=sys.stderr)
+        )
+    except RefereeError as exc:
+        print(f"referee: {exc}", file=sys.stderr)
+        return 1
+    print(f"referee: sandbox image {tag} ({how}, {time.perf_counter() - started:.1f} s)", file=sys.stderr)
+    return 0
+
+
+def _sandbox_check(args: argparse.Namespace) -> int:
+    from sandbox.attacks import ATTACKS, run_attack
+    from sandbox.pool import SandboxPool
+
+    try:
+        pool = SandboxPool(args.sandboxes).start()
+    except RefereeError as exc:
+        print(f"referee: {exc}", file=sys.stderr)
+        return 1
+    failures = 0
+    width = max(len(a.name) for a in ATTACKS)
+    print(f"{'attack':{width}}  {'outcome':14}  score  contained  next job healthy  nothing left")
+    try:
+        for attack in ATTACKS:
+            report = run_attack(pool, attack)
+            failures += not report.ok
+            print(
+                f"{report.attack:{width}}  {report.verdict:14}  {report.score!s:5}  {_yes(report.contained):9}  "
+                f"{_yes(report.next_job_ok) + f' ({report.next_job_s:.2f} s)':16}  {_yes(report.clean)}",
+                flush=True,
+            )
+    finally:
+        pool.close()
+    print(f"{len(ATTACKS) - failures}/{len(ATTACKS)} attacks contained", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "NO"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "grade":
         return _grade(args)
+    if args.command == "sandbox":
+        return _sandbox_build(args) if args.action == "build" else _sandbox_check(args)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

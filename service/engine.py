@@ -13,13 +13,17 @@ import os
 import resource
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from concurrent.futures import CancelledError, Future
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
 
+from graders.code import CodeOptions, CodeResult, CodeVerdict, Executor, grade_code
+from graders.code.extract import extract_program
+from graders.code.grade import normalize_language
+from graders.errors import InfrastructureError
 from graders.math import DEFAULT_MATH_OPTIONS, MathOptions, MathVerdict, Verdict, grade_math
 from graders.math.extract import answer_candidates
 from graders.math.normalize import normalize_answer
@@ -41,6 +45,9 @@ class EngineConfig:
     worker_memory_mb: int | None = 2048
     """Address-space limit of each grader process; ``None`` for none. Exceeding it scores 0."""
     math: MathOptions = DEFAULT_MATH_OPTIONS
+    code: CodeOptions = CodeOptions()
+    code_concurrency: int | None = None
+    """Code jobs in flight at once (default: twice the executor's workers, so none waits idle)."""
 
     def __post_init__(self) -> None:
         if self.workers is not None and self.workers < 1:
@@ -102,6 +109,24 @@ def _math_result(item: Item, verdict: MathVerdict) -> Result:
     )
 
 
+def _code_key(item: Item) -> tuple[str, ...]:
+    """Completions with the same program for the same tests get the same verdict."""
+    program = extract_program(item.completion, normalize_language(item.language))
+    tests = item.tests.model_dump_json() if item.tests is not None else ""
+    return ("code", item.language, program if program is not None else item.completion, tests)
+
+
+def _code_result(item: Item, verdict: CodeResult) -> Result:
+    status = Status.UNSCORABLE if verdict.verdict is CodeVerdict.UNSCORABLE else Status.OK
+    return Result(
+        id=item.id,
+        reward=verdict.score,
+        status=status,
+        components={"accuracy": verdict.score},
+        details={"accuracy": verdict.detail()},
+    )
+
+
 def _error_result(item: Item, message: str) -> Result:
     return Result(id=item.id, reward=None, status=Status.ERROR, components={"accuracy": None}, error=message)
 
@@ -112,9 +137,24 @@ class GradingEngine:
     Use as a context manager (or call ``close``): the pool's processes belong to the engine.
     """
 
-    def __init__(self, config: EngineConfig = DEFAULT_ENGINE_CONFIG, *, grader: MathGrader = grade_math) -> None:
-        """``grader`` must be a picklable top-level function; tests swap in misbehaving ones."""
+    def __init__(
+        self,
+        config: EngineConfig = DEFAULT_ENGINE_CONFIG,
+        *,
+        grader: MathGrader = grade_math,
+        executor: Executor | None = None,
+    ) -> None:
+        """``grader`` must be a picklable top-level function; tests swap in misbehaving ones.
+
+        ``executor`` runs code items (a sandbox pool, owned by the caller); without one, code items
+        get status ``error``.
+        """
         self.config = config
+        self.executor = executor
+        size = getattr(executor, "size", None) or os.cpu_count() or 1
+        self._code_threads = ThreadPoolExecutor(
+            max_workers=config.code_concurrency or 2 * size, thread_name_prefix="referee-code"
+        )
         self._grader = grader
         self.workers = config.workers or os.cpu_count() or 1
         self._pool = ProcessPool(
@@ -123,7 +163,7 @@ class GradingEngine:
             initializer=_start_worker,
             initargs=(config.worker_memory_mb,),
         )
-        self._cache: OrderedDict[_Key, MathVerdict] = OrderedDict()
+        self._cache: OrderedDict[Any, Any] = OrderedDict()
         self.cache_hits = 0
         self.judged = 0
         """Tasks sent to the pool (after deduplication and the cache), retries included."""
@@ -138,8 +178,9 @@ class GradingEngine:
         """Stop the workers (pending work is dropped: callers wait for their batches first)."""
         self._pool.stop()  # type: ignore[no-untyped-call]
         self._pool.join()
+        self._code_threads.shutdown(wait=True, cancel_futures=True)
 
-    def _remember(self, key: _Key, verdict: MathVerdict) -> None:
+    def _remember(self, key: Any, verdict: Any) -> None:
         self._cache[key] = verdict
         self._cache.move_to_end(key)
         while len(self._cache) > self.config.cache_size:
@@ -170,13 +211,64 @@ class GradingEngine:
             except Exception as exc:  # a grader bug must not take the batch down
                 return f"grader failed: {type(exc).__name__}: {exc}"
 
+    def _grade_code(self, item: Item) -> CodeResult:
+        assert self.executor is not None and item.tests is not None
+        return grade_code(item.completion, item.tests.model_dump(), item.language, self.executor, self.config.code)
+
+    def _start_code(
+        self, items: Sequence[Item], results: list[Result | None]
+    ) -> dict[Any, tuple[Future[Any], list[int]]]:
+        """Send each distinct program to the sandbox threads; cached ones are answered at once."""
+        pending: dict[Any, tuple[Future[Any], list[int]]] = {}
+        for index, item in enumerate(items):
+            if item.task != "code":
+                continue
+            if self.executor is None:
+                results[index] = _error_result(item, "code items need the sandbox, which is not running")
+                continue
+            key = _code_key(item)
+            cached = self._cache.get(key)
+            if cached is not None:
+                self.cache_hits += 1
+                results[index] = _code_result(item, cached)
+            elif key in pending:
+                pending[key][1].append(index)
+            else:
+                self.judged += 1
+                pending[key] = (self._code_threads.submit(self._grade_code, item), [index])
+        return pending
+
+    def _finish_code(
+        self,
+        items: Sequence[Item],
+        results: list[Result | None],
+        pending: dict[Any, tuple[Future[Any], list[int]]],
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        for key, (future, indices) in pending.items():
+            try:
+                verdict: CodeResult | str = future.result()
+            except InfrastructureError as exc:
+                verdict = str(exc)
+            except Exception as exc:  # a grader bug must not take the batch down
+                verdict = f"code grader failed: {type(exc).__name__}: {exc}"
+            for index in indices:
+                if isinstance(verdict, str):
+                    results[index] = _error_result(items[index], verdict)
+                else:
+                    results[index] = _code_result(items[index], verdict)
+            if not isinstance(verdict, str):
+                self._remember(key, verdict)
+            if progress:
+                progress(len(indices))
+
     def grade(self, items: Sequence[Item], progress: Callable[[int], None] | None = None) -> list[Result]:
         """Judge a batch; identical (answer, reference) pairs are judged once."""
         results: list[Result | None] = [None] * len(items)
         pending: dict[_Key, tuple[Future[MathVerdict], list[int]]] = {}
+        code_pending = self._start_code(items, results)
         for index, item in enumerate(items):
             if item.task != "math":
-                results[index] = _error_result(item, "code grading needs the sandbox, which this version lacks")
                 continue
             key = _math_key(item, self.config.math)
             cached = self._cache.get(key)
@@ -189,6 +281,7 @@ class GradingEngine:
             else:
                 pending[key] = (self._submit(item), [index])
         done = len(items) - sum(len(indices) for _, indices in pending.values())
+        done -= sum(len(indices) for _, indices in code_pending.values())
         if progress:
             progress(done)
         for key, (future, indices) in pending.items():
@@ -202,6 +295,7 @@ class GradingEngine:
                 self._remember(key, outcome)
             if progress:
                 progress(len(indices))
+        self._finish_code(items, results, code_pending, progress)
         missing = [i for i, r in enumerate(results) if r is None]
         if missing:  # a bug, never a silent drop
             raise RuntimeError(f"no result for items {missing[:10]}")

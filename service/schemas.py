@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, TypeAdapter, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, TypeAdapter, model_validator
 
 __all__ = [
     "AssertTests",
@@ -38,7 +38,14 @@ class StdioCase(_Request):
     stdout: str
 
 
-class StdioTests(_Request):
+class _Tests(_Request):
+    """Per-test limits, for this item only: CPU seconds and MiB of address space."""
+
+    time_limit: float | None = Field(default=None, gt=0, le=60)
+    memory_limit: int | None = Field(default=None, ge=32, le=8192)
+
+
+class StdioTests(_Tests):
     kind: Literal["stdio"]
     cases: list[StdioCase] = Field(min_length=1)
     float_tol: float | None = Field(default=None, ge=0)
@@ -49,18 +56,28 @@ class CallCase(_Request):
     expected: Any
 
 
-class CallTests(_Request):
+class CallTests(_Tests):
     kind: Literal["call"]
     entry_point: str = Field(min_length=1)
     cases: list[CallCase] = Field(min_length=1)
 
 
-class AssertTests(_Request):
+class AssertTests(_Tests):
     kind: Literal["assert"]
     code: str = Field(min_length=1)
 
 
 Tests = Annotated[StdioTests | CallTests | AssertTests, Discriminator("kind")]
+
+
+_LANGUAGE_ALIASES = {"py": "python", "python3": "python", "c++": "cpp", "c++17": "cpp", "cpp17": "cpp"}
+
+
+def _language_alias(value: object) -> object:
+    if isinstance(value, str):
+        name = value.strip().lower()
+        return _LANGUAGE_ALIASES.get(name, name)
+    return value
 
 
 class Item(_Request):
@@ -70,7 +87,7 @@ class Item(_Request):
     task: Literal["math", "code"] | None = None
     reference: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
     tests: Tests | None = None
-    language: str = "python"
+    language: Annotated[Literal["python", "cpp"], BeforeValidator(_language_alias)] = "python"
     id: str | int | None = None
     prompt: str | None = None
     completion_tokens: int | None = Field(default=None, ge=0)

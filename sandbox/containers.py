@@ -1,0 +1,142 @@
+"""Hardened sandbox containers (Docker SDK): the flags, start-up, attach, and removal of leftovers.
+
+Every container runs ``worker.py`` as its only program, fed on the command line so the image holds
+toolchains only. The flags follow DESIGN.md: no network, read-only root, small tmpfs for work, pids,
+memory and CPU limits, all capabilities dropped but SETUID/SETGID (the worker drops to the job uid),
+``no-new-privileges``, an init, no environment, no host mounts, and a label for clean-up.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from graders.errors import SandboxUnavailable, WorkerCrashed
+from sandbox.channel import SocketChannel, worker_source, zygote_source
+from sandbox.image import IMAGE_NAME, image_tag
+
+__all__ = ["LABEL", "ContainerChannel", "ContainerSettings", "docker_client", "remove_leftovers"]
+
+LABEL = "referee.sandbox"
+PYTHON = "/usr/bin/python3"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContainerSettings:
+    """Resources of one container. Per-test limits (rlimits) are set by the worker inside them."""
+
+    image: str = f"{IMAGE_NAME}:{image_tag()}"
+    memory_mb: int = 2048
+    cpus: float = 1.0
+    pids: int = 256
+    job_processes: int = 64
+    box_mb: int = 256
+    box_inodes: int = 16384
+    tmp_mb: int = 64
+    tmp_inodes: int = 4096
+    start_timeout_s: float = 30.0
+
+
+def docker_client() -> Any:
+    """A Docker client, or ``SandboxUnavailable`` saying why there is none."""
+    try:
+        import docker
+
+        client = docker.from_env(version="auto", timeout=60)
+        client.ping()
+        return client
+    except Exception as exc:
+        raise SandboxUnavailable(f"Docker is not reachable: {exc}") from exc
+
+
+def remove_leftovers(client: Any, pool_id: str | None = None) -> int:
+    """Remove sandbox containers left by earlier runs (all of them, or one pool's)."""
+    label = f"{LABEL}.pool={pool_id}" if pool_id else LABEL
+    removed = 0
+    for container in client.containers.list(all=True, filters={"label": label}):
+        try:
+            container.remove(force=True)
+            removed += 1
+        except Exception:
+            pass
+    return removed
+
+
+class ContainerChannel(SocketChannel):
+    """One started, attached, configured container with its worker ready."""
+
+    def __init__(self, client: Any, settings: ContainerSettings, pool_id: str, index: int) -> None:
+        uid = 100_000 + secrets.randbelow(900_000_000)
+        self.uid = uid
+        self.started_at = time.monotonic()
+        owner = f"uid={uid},gid={uid},mode=0700"
+        try:
+            self.container = client.containers.create(
+                settings.image,
+                command=[PYTHON, "-I", "-S", "-c", worker_source()],
+                name=f"referee-sandbox-{pool_id}-{index}-{secrets.token_hex(3)}",
+                hostname="sandbox",
+                stdin_open=True,
+                network_mode="none",
+                read_only=True,
+                tmpfs={
+                    "/box": f"size={settings.box_mb}m,nr_inodes={settings.box_inodes},{owner},exec,nosuid,nodev",
+                    "/tmp": f"size={settings.tmp_mb}m,nr_inodes={settings.tmp_inodes},{owner},noexec,nosuid,nodev",
+                },
+                shm_size="8m",
+                ipc_mode="private",
+                pids_limit=settings.pids,
+                mem_limit=f"{settings.memory_mb}m",
+                memswap_limit=f"{settings.memory_mb}m",
+                nano_cpus=int(settings.cpus * 1e9),
+                cap_drop=["ALL"],
+                cap_add=["SETUID", "SETGID"],
+                security_opt=["no-new-privileges"],
+                init=True,
+                user="0:0",
+                working_dir="/",
+                environment={},
+                labels={LABEL: "worker", f"{LABEL}.pool": pool_id},
+                log_config={"type": "none"},
+            )
+        except Exception as exc:
+            raise SandboxUnavailable(f"cannot create a sandbox container from {settings.image}: {exc}") from exc
+        try:
+            attached = self.container.attach_socket(params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
+            sock: socket.socket = attached._sock
+            sock.setblocking(True)
+            super().__init__(self.container.name, sock)
+            self._attached = attached
+            self.container.start()
+            config = {
+                "uid": uid,
+                "gid": uid,
+                "box": "/box",
+                "tmp": "/tmp",
+                "wipe": ["/box", "/tmp", "/dev/shm"],
+                "nproc": settings.job_processes,
+                "zygote": zygote_source(),
+            }
+            self.send((json.dumps(config) + "\n").encode())
+            ready = self.receive(time.monotonic() + settings.start_timeout_s)
+            if not ready.get("ready"):
+                raise WorkerCrashed(f"worker did not start: {ready}", where=self.name)
+        except Exception:
+            self.close()
+            raise
+        self.startup_s = time.monotonic() - self.started_at
+
+    def close(self) -> None:
+        super().close()
+        try:
+            self._attached.close()
+        except Exception:
+            pass
+        try:
+            self.container.remove(force=True)
+        except Exception:
+            pass
