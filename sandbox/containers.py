@@ -9,6 +9,7 @@ memory and CPU limits, all capabilities dropped but SETUID/SETGID (the worker dr
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import socket
 import time
@@ -19,7 +20,7 @@ from graders.errors import SandboxUnavailable, WorkerCrashed
 from sandbox.channel import SocketChannel, worker_source, zygote_source
 from sandbox.image import IMAGE_NAME, image_tag
 
-__all__ = ["LABEL", "ContainerChannel", "ContainerSettings", "docker_client", "remove_leftovers"]
+__all__ = ["ContainerChannel", "ContainerSettings", "LABEL", "docker_client", "owner_label", "remove_leftovers"]
 
 LABEL = "referee.sandbox"
 PYTHON = "/usr/bin/python3"
@@ -53,11 +54,32 @@ def docker_client() -> Any:
         raise SandboxUnavailable(f"Docker is not reachable: {exc}") from exc
 
 
+def owner_label() -> str:
+    """Who owns a container: this host and process, so that start-up can tell leftovers from live pools."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _owner_gone(owner: str | None) -> bool:
+    """A container is a leftover when its owning process on this host no longer exists."""
+    host, _, pid = (owner or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return owner is None  # another host's pool is not ours to judge; unlabelled ones are leftovers
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def remove_leftovers(client: Any, pool_id: str | None = None) -> int:
-    """Remove sandbox containers left by earlier runs (all of them, or one pool's)."""
+    """Remove one pool's containers, or (no ``pool_id``) those whose owning process has died."""
     label = f"{LABEL}.pool={pool_id}" if pool_id else LABEL
     removed = 0
     for container in client.containers.list(all=True, filters={"label": label}):
+        if pool_id is None and not _owner_gone(container.labels.get(f"{LABEL}.owner")):
+            continue
         try:
             container.remove(force=True)
             removed += 1
@@ -100,7 +122,7 @@ class ContainerChannel(SocketChannel):
                 user="0:0",
                 working_dir="/",
                 environment={},
-                labels={LABEL: "worker", f"{LABEL}.pool": pool_id},
+                labels={LABEL: "worker", f"{LABEL}.pool": pool_id, f"{LABEL}.owner": owner_label()},
                 log_config={"type": "none"},
             )
         except Exception as exc:

@@ -483,6 +483,13 @@ def handle_job(config, zygote, job):
         failure = [e for e in events if e.get("event") in ("exception", "missing", "compile_error")]
         if failure and status != "ok" or failure and not outcome.get("passed", True):
             outcome["error"] = failure[-1]
+        elif kind != "stdio" and status == "ok" and not outcome["passed"]:
+            if "value" in outcome:
+                expected = json.dumps(case["expected"])[:200]
+                error = {"type": "WrongAnswer", "message": f"returned {outcome['value'][:200]}, expected {expected}"}
+            else:
+                error = {"type": "NoVerdict", "message": "the program exited before the tests finished"}
+            outcome["error"] = {"event": "exception", **error}
         answer["runs"].append(outcome)
         if job.get("stop_on_failure") and (status != "ok" or not outcome.get("passed", True)):
             break

@@ -73,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--force", action="store_true", help="rebuild even when a current image exists")
     check = actions.add_parser("check", help="run the adversarial self-test and print a table")
     check.add_argument("--sandboxes", type=_positive_int, default=1, help="containers to attack (default 1)")
+    check.add_argument(
+        "--attack", action="append", metavar="TEXT", help="only the attacks whose name contains TEXT (repeatable)"
+    )
     return parser
 
 
@@ -211,16 +214,20 @@ def _sandbox_check(args: argparse.Namespace) -> int:
     from sandbox.attacks import ATTACKS, run_attack
     from sandbox.pool import SandboxPool
 
+    attacks = [a for a in ATTACKS if not args.attack or any(t.lower() in a.name.lower() for t in args.attack)]
+    if not attacks:
+        print(f"referee: no attack matches {args.attack}", file=sys.stderr)
+        return 2
     try:
         pool = SandboxPool(args.sandboxes).start()
     except RefereeError as exc:
         print(f"referee: {exc}", file=sys.stderr)
         return 1
     failures = 0
-    width = max(len(a.name) for a in ATTACKS)
+    width = max(len(a.name) for a in attacks)
     print(f"{'attack':{width}}  {'outcome':14}  score  contained  next job healthy  nothing left")
     try:
-        for attack in ATTACKS:
+        for attack in attacks:
             report = run_attack(pool, attack)
             failures += not report.ok
             print(
@@ -230,7 +237,7 @@ def _sandbox_check(args: argparse.Namespace) -> int:
             )
     finally:
         pool.close()
-    print(f"{len(ATTACKS) - failures}/{len(ATTACKS)} attacks contained", file=sys.stderr)
+    print(f"{len(attacks) - failures}/{len(attacks)} attacks contained", file=sys.stderr)
     return 1 if failures else 0
 
 

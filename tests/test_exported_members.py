@@ -12,6 +12,16 @@ MODULES = [
     "graders.math.parse",
     "graders.math.compare",
     "graders.math.grade",
+    "graders.code",
+    "graders.code.executor",
+    "graders.code.extract",
+    "graders.code.compare",
+    "graders.code.grade",
+    "sandbox.attacks",
+    "sandbox.channel",
+    "sandbox.containers",
+    "sandbox.image",
+    "sandbox.pool",
     "service.schemas",
     "service.engine",
     "service.cli",
@@ -32,4 +42,25 @@ def test_graders_do_not_import_the_service() -> None:
     import sys
 
     code = "import sys, graders.math; assert not any(m.startswith('service') for m in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+def test_graders_and_sandbox_never_import_the_service_or_docker_eagerly() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, graders.code, sandbox.pool\n"
+        "assert not any(m.startswith('service') for m in sys.modules)\n"
+        "assert 'docker' not in sys.modules, 'the Docker SDK loads only when a pool starts'\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_graders_code_does_not_import_the_sandbox() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, graders.code; assert not any(m.startswith('sandbox') for m in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0

@@ -9,13 +9,16 @@ Rules, in order (the first that yields code wins):
 4. An unclosed fence at the end (a truncated generation): from the fence to the end of the text.
 5. No fence at all: the whole remaining text is the program (bare-code datasets such as HumanEval
    completions). A fence tagged with another language only (e.g. only ```java) yields no program.
+   Bare text that does not compile is prose, not a program: the grader reports ``no_code`` for it.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Literal
 
-__all__ = ["LANGUAGE_TAGS", "extract_program"]
+__all__ = ["Extraction", "LANGUAGE_TAGS", "extract", "extract_program"]
 
 LANGUAGE_TAGS: dict[str, frozenset[str]] = {
     "python": frozenset({"python", "py", "python3", "py3"}),
@@ -42,19 +45,30 @@ def _blocks(text: str) -> tuple[list[tuple[str, str]], str | None]:
         position = end.end()
 
 
-def extract_program(completion: str, language: str) -> str | None:
-    """The program to run, or None when the completion holds none for ``language``."""
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    program: str | None
+    rule: Literal["tagged", "untagged", "unclosed", "bare", "none"]
+    """Which rule found it: a compile error in ``bare`` text means prose, not a broken program."""
+
+
+def extract(completion: str, language: str) -> Extraction:
     text = completion.rsplit("</think>", 1)[-1]
     tags = LANGUAGE_TAGS.get(language, frozenset({language}))
     blocks, unclosed = _blocks(text)
     tagged = [body for tag, body in blocks if tag in tags]
     if tagged:
-        return tagged[-1]
+        return Extraction(tagged[-1], "tagged")
     untagged = [body for tag, body in blocks if not tag]
     if untagged:
-        return untagged[-1]
+        return Extraction(untagged[-1], "untagged")
     if unclosed is not None:
-        return unclosed
-    if blocks:
-        return None
-    return text if text.strip() else None
+        return Extraction(unclosed, "unclosed")
+    if blocks or not text.strip():
+        return Extraction(None, "none")
+    return Extraction(text, "bare")
+
+
+def extract_program(completion: str, language: str) -> str | None:
+    """The program to run, or None when the completion holds none for ``language``."""
+    return extract(completion, language).program

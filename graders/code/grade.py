@@ -16,10 +16,10 @@ from typing import Any, Literal
 
 from graders.code.compare import outputs_match
 from graders.code.executor import Executor, Job, JobOutcome, Limits, RunOutcome
-from graders.code.extract import extract_program
+from graders.code.extract import extract
 from graders.errors import UnscorableError
 
-__all__ = ["CodeOptions", "CodeVerdict", "CodeResult", "LANGUAGES", "build_job", "grade_code", "score_outcome"]
+__all__ = ["CodeOptions", "CodeResult", "CodeVerdict", "LANGUAGES", "build_job", "grade_code", "score_outcome"]
 
 LANGUAGES = ("python", "cpp")
 _LANGUAGE_ALIASES = {"python3": "python", "py": "python", "c++": "cpp", "cpp17": "cpp", "c++17": "cpp"}
@@ -176,6 +176,10 @@ def score_outcome(
     )
 
 
+def _did_not_compile(outcome: JobOutcome) -> bool:
+    return not outcome.compiled or (bool(outcome.runs) and all(r.status == "compile_error" for r in outcome.runs))
+
+
 def grade_code(
     completion: str,
     tests: Mapping[str, Any],
@@ -186,7 +190,8 @@ def grade_code(
     """Judge one completion; raises ``InfrastructureError`` when the executor cannot run it."""
     options = options or CodeOptions()
     started = time.perf_counter()
-    program = extract_program(completion, normalize_language(language))
+    found = extract(completion, normalize_language(language))
+    program = found.program
     if program is None or not program.strip():
         return CodeResult(verdict=CodeVerdict.NO_CODE, score=0.0, reason="no program found in the completion")
     if len(program) > MAX_PROGRAM_CHARS:
@@ -196,4 +201,8 @@ def grade_code(
     except UnscorableError as exc:
         return CodeResult(verdict=CodeVerdict.UNSCORABLE, score=None, reason=str(exc))
     outcome = executor.execute(job)
+    if found.rule == "bare" and _did_not_compile(outcome):
+        failure = outcome.compile_output or next((r.error for r in outcome.runs if r.error), None) or ""
+        reason = f"no fenced code block, and the text is not a program ({failure[-300:]})"
+        return CodeResult(verdict=CodeVerdict.NO_CODE, score=0.0, total=0, reason=reason)
     return score_outcome(outcome, tests, options, (time.perf_counter() - started) * 1000)
