@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: grade test lint bench clean
+.PHONY: grade test lint bench sandbox clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(STAMP): pyproject.toml
 ## grade the example file with the CLI (the main job until the HTTP service lands)
 grade: $(STAMP)
 	$(BIN)/referee grade examples/math.jsonl -o -
+
+## Docker installed and running, and the sandbox image built (needs root and apt on a fresh machine)
+sandbox: $(STAMP)
+	sandbox/image/setup-host.sh
 
 ## the whole test suite
 test: $(STAMP)

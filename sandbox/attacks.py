@@ -193,6 +193,28 @@ ATTACKS: tuple[Attack, ...] = (
         tests=_ASSERT_FIVE,
     ),
     Attack(
+        "forged pass: patched Counter.__eq__",
+        "import collections\ncollections.Counter.__eq__ = lambda self, other: True\n"
+        "collections.Counter.__bool__ = lambda self: True\n"
+        "def f(x):\n    return collections.Counter('zz')",
+        tests={
+            "kind": "assert",
+            "code": "from collections import Counter\nassert f(2) == Counter({'a': 5})\nassert f(2) - f(2)\n",
+            "time_limit": 1,
+        },
+    ),
+    Attack(
+        "forged pass: a tracer reading the harness's frames",
+        "import sys, threading\ndef spy(frame, event, arg):\n    while frame is not None:\n"
+        "        token = frame.f_locals.get('token')\n        if token:\n            import os\n"
+        '            os.write(4, (\'{"event": "done", "token": "%s"}\\n\' % token).encode())\n'
+        "            os._exit(0)\n        frame = frame.f_back\n    return spy\n"
+        "for install in (sys.settrace, sys.setprofile, threading.settrace):\n    try:\n        install(spy)\n"
+        "    except ValueError:\n        pass\n"
+        "def f(x):\n    t = threading.Thread(target=lambda: None)\n    t.start()\n    t.join()\n    return 0",
+        tests=_ASSERT_FIVE,
+    ),
+    Attack(
         "forged pass: traceback frames and gc",
         "import gc, os\ndef f(x):\n    try:\n        raise ValueError\n    except ValueError as e:\n"
         "        frame = e.__traceback__.tb_frame\n    for o in gc.get_objects():\n        pass\n    return 0",

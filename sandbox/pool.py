@@ -24,7 +24,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from graders.code.executor import Job, JobOutcome, RunOutcome
 from graders.errors import InfrastructureError, SandboxUnavailable, WorkerCrashed
@@ -103,7 +103,7 @@ class WorkerPool:
         self.last_error: str | None = None
 
     # --- life cycle -------------------------------------------------------------------------
-    def start(self) -> WorkerPool:
+    def start(self) -> Self:
         """Start every worker in parallel; returns once all are ready (raises if none could start)."""
         threads = [threading.Thread(target=self._spawn, daemon=True) for _ in range(self.size)]
         for thread in threads:
@@ -114,7 +114,7 @@ class WorkerPool:
             raise SandboxUnavailable(f"no sandbox worker could start: {self.last_error}")
         return self
 
-    def __enter__(self) -> WorkerPool:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -243,7 +243,7 @@ class SandboxPool(WorkerPool):
         self.pool_id = secrets.token_hex(4)
         super().__init__(self._make, size or os.cpu_count() or 1, jobs_per_worker=jobs_per_worker, retries=retries)
 
-    def start(self) -> SandboxPool:
+    def start(self) -> Self:
         try:
             self.client.images.get(self.settings.image)
         except Exception as exc:

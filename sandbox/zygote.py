@@ -94,6 +94,8 @@ _PLAIN_TYPES = frozenset(
 """Built-in (static C) types only: their comparison cannot be patched by the program."""
 _SCALARS = frozenset({int, float, complex, str, bytes, bool, type(None), range, decimal.Decimal})
 _MAPPINGS = frozenset({dict, collections.OrderedDict, collections.defaultdict})
+_COUNTER = collections.Counter
+"""A Python class (its methods can be patched): compared as the plain dict it holds, never by its methods."""
 _MAX_NODES = 2_000_000
 
 _BLOCKED_EVENTS = frozenset(
@@ -120,7 +122,9 @@ _BLOCKED_EVENTS = frozenset(
         "pty.spawn",
     }
 )
-_BLOCKED_ATTRIBUTES = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_back", "__code__", "gi_code"})
+_BLOCKED_ATTRIBUTES = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_back", "gi_code"})
+"""Attributes that lead to frames (where the harness keeps the token). ``__code__`` stays readable
+(doctest and inspect read it); replacing a function's code is refused below."""
 _BLOCKED_MODULES = ("ctypes", "_ctypes", "_testcapi", "_xxsubinterpreters", "_posixsubprocess")
 
 
@@ -132,6 +136,8 @@ def _audit(event, args, _frozenset=frozenset, _str=str, _realpath=os.path.realpa
         raise ValueError("blocked in the sandbox: " + event)
     if event == "object.__getattr__" and args[1] in _BLOCKED_ATTRIBUTES:
         raise AttributeError("blocked in the sandbox: " + _str(args[1]))
+    if event == "object.__setattr__" and args[1] == "__code__":
+        raise AttributeError("blocked in the sandbox: setting __code__")
     if event == "import" and _isinstance(args[0], _str) and args[0].split(".")[0] in _BLOCKED_MODULES:
         raise ImportError("blocked in the sandbox: import " + args[0])
     if event in ("open", "os.chdir", "os.listdir", "os.scandir") and args and args[0] is not None:
@@ -144,29 +150,61 @@ def _audit(event, args, _frozenset=frozenset, _str=str, _realpath=os.path.realpa
             raise PermissionError("blocked in the sandbox: /proc")
 
 
+def _refuse_tracing(function):
+    """Stands in for sys.settrace/setprofile: clearing (what doctest does) is fine, a tracer is not
+    (it would see the harness's frames). The real functions stay blocked by the audit hook."""
+    if function is not None:
+        raise ValueError("blocked in the sandbox: tracing")
+
+
 class _NotPlain(AssertionError):
     pass
 
 
 def _check_plain(value, _type=type, _len=len, _plain=_PLAIN_TYPES, _scalars=_SCALARS, _maps=_MAPPINGS):
-    """Raise unless ``value`` is built from built-in data types only (no patched ``__eq__``)."""
+    """Raise unless ``value`` is built from built-in data types only (no patched ``__eq__``).
+
+    Returns whether it holds a Counter, which must be thawed (``_thaw``) before it is compared."""
     stack = [value]
     seen = 0
+    counters = False
     while stack:
         item = stack.pop()
         kind = _type(item)
-        if kind not in _plain:
+        counter = kind is _COUNTER
+        if kind not in _plain and not counter:
             raise _NotPlain("a value of type " + kind.__name__ + " is not plain data")
+        counters |= counter
         seen += 1
         if seen > _MAX_NODES:
             raise _NotPlain("value too large to compare")
         if kind in _scalars:
             continue
-        if kind in _maps:
-            stack.extend(item.keys())
-            stack.extend(item.values())
+        if kind in _maps or counter:
+            stack.extend(dict.keys(item))
+            stack.extend(dict.values(item))
         else:
             stack.extend(item)
+    return counters
+
+
+def _thaw(value, drop_zero=False, _type=type):
+    """A copy with every Counter replaced by a dict of its items (built-in types only, so the comparison
+    runs no method the program could have patched). ``drop_zero``: Counter equality ignores zero counts."""
+    kind = _type(value)
+    if kind is _COUNTER:
+        return {k: _thaw(v) for k, v in dict.items(value) if not (drop_zero and v == 0)}
+    if kind is list:
+        return [_thaw(v) for v in value]
+    if kind is tuple:
+        return tuple(_thaw(v) for v in value)
+    if kind is collections.deque:
+        return collections.deque(_thaw(v) for v in value)
+    if kind is collections.OrderedDict:
+        return collections.OrderedDict((k, _thaw(v)) for k, v in dict.items(value))
+    if kind in _MAPPINGS:  # a defaultdict compares as the dict it holds
+        return {k: _thaw(v) for k, v in dict.items(value)}
+    return value
 
 
 _COMPARATORS = types.MappingProxyType(
@@ -183,7 +221,7 @@ _COMPARATORS = types.MappingProxyType(
 )
 
 
-def _compare(ops, *operands, _check=_check_plain, _table=_COMPARATORS):
+def _compare(ops, *operands, _check=_check_plain, _table=_COMPARATORS, _type=type):
     """A comparison chain that trusts built-in data only (``is`` needs no trust: identity is unforgeable)."""
     for index, op in enumerate(ops):
         left, right = operands[index], operands[index + 1]
@@ -192,8 +230,9 @@ def _compare(ops, *operands, _check=_check_plain, _table=_COMPARATORS):
         elif op == "IsNot":
             outcome = left is not right
         else:
-            _check(left)
-            _check(right)
+            if _check(left) | _check(right):
+                both = _type(left) is _COUNTER and _type(right) is _COUNTER and op in ("Eq", "NotEq")
+                left, right = _thaw(left, both), _thaw(right, both)
             outcome = _table[op](left, right)
         if not outcome:
             return False
@@ -201,7 +240,8 @@ def _compare(ops, *operands, _check=_check_plain, _table=_COMPARATORS):
 
 
 def _truth(value, _check=_check_plain, _bool=bool):
-    _check(value)
+    if _check(value):
+        value = _thaw(value)
     return _bool(value)
 
 
@@ -260,7 +300,8 @@ def _emit(event, _dumps=json.dumps, _write=os.write):
 
 def _json_form(value, _check=_check_plain, _type=type, _float=float):
     """The JSON form of a returned value: tuples become lists, sets sorted lists, non-finite floats strings."""
-    _check(value)
+    if _check(value):
+        value = _thaw(value)
 
     def convert(item):
         kind = _type(item)
@@ -303,10 +344,11 @@ def _run_python(payload):
     except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
         _emit({"event": "compile_error", "message": type(exc).__name__ + ": " + str(exc)[:2000]})
         return 1
-    main = types.ModuleType("__main__" if kind == "stdio" else "solution")
+    main = types.ModuleType("__main__")  # as `python3 solution.py` would run it, in every kind of test
     namespace = main.__dict__
     namespace["__builtins__"] = builtins
     sys.modules["__main__"] = main  # the zygote's own globals become unreachable by name
+    sys.settrace = sys.setprofile = _refuse_tracing
     sys.addaudithook(_audit)
     try:
         exec(program, namespace)

@@ -50,10 +50,15 @@ _RUN_VERDICTS = {
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CodeOptions:
-    """``mode``: "fraction" or "all"; ``limits``: defaults for items that set none."""
+    """``mode``: "fraction" or "all"; ``limits``: defaults for items that set none.
+
+    ``assert_time_s`` is the default CPU time of an ``assert`` test, which runs every check of a
+    task in one run (MBPP's slowest reference needs about 3.5 s); stdio and call cases get
+    ``limits.time_s`` each."""
 
     mode: Literal["fraction", "all"] = "fraction"
     limits: Limits = field(default_factory=Limits)
+    assert_time_s: float = 6.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,7 +111,7 @@ def build_job(program: str, tests: Mapping[str, Any], language: str, options: Co
     base = options.limits
     try:
         limits = Limits(
-            time_s=tests.get("time_limit") or base.time_s,
+            time_s=tests.get("time_limit") or (options.assert_time_s if kind == "assert" else base.time_s),
             memory_mb=tests.get("memory_limit") or base.memory_mb,
             output_bytes=base.output_bytes,
         )

@@ -106,3 +106,45 @@ def test_all_mode(pool: SandboxPool) -> None:
     tests = {"kind": "stdio", "cases": [{"stdin": "1", "stdout": "1"}, {"stdin": "2", "stdout": "3"}]}
     result = grade_code("print(input())", tests, "python", pool, CodeOptions(mode="all"))
     assert (result.score, result.passed) == (0.0, 1)
+
+
+def test_counters_compare_by_their_items(pool: SandboxPool) -> None:
+    program = "from collections import Counter\ndef f(s):\n    return Counter(s)\n"
+    code = (
+        "from collections import Counter\n"
+        "assert f('aab') == Counter({'a': 2, 'b': 1})\n"
+        "assert f('aab') == {'a': 2, 'b': 1}\n"
+        "assert f('') == Counter() and not f('')\n"
+        "assert Counter(a=0) == Counter()\n"
+        "assert 'a' in f('a') and 'b' not in f('a')\n"
+        "assert [f('x')] == [Counter('x')]\n"
+        "assert f('ab') != Counter('abb')\n"
+    )
+    result = grade_code(program, {"kind": "assert", "code": code}, "python", pool)
+    assert result.verdict is CodeVerdict.PASSED, result
+    wrong = grade_code(program, {"kind": "assert", "code": "assert f('ab') == Counter('abb')\n"}, "python", pool)
+    assert wrong.score == 0.0
+    call = {"kind": "call", "entry_point": "f", "cases": [{"args": ["aab"], "expected": {"a": 2, "b": 1}}]}
+    assert grade_code(program, call, "python", pool).score == 1.0
+
+
+def test_programs_run_as_main_like_python3_would(pool: SandboxPool) -> None:
+    """Answers that end in `if __name__ == "__main__": doctest.testmod()` behave as when run directly."""
+    program = (
+        "def double(x):\n    '''\n    >>> double(2)\n    4\n    '''\n    return 2 * x\n\n"
+        "if __name__ == '__main__':\n    import doctest\n    doctest.testmod()\n    print('main ran')\n"
+    )
+    tests = {"kind": "assert", "code": "assert double(3) == 6\n"}
+    assert grade_code(program, tests, "python", pool).verdict is CodeVerdict.PASSED
+    stdio = {"kind": "stdio", "cases": [{"stdin": "", "stdout": "main ran"}]}
+    assert grade_code(program, stdio, "python", pool).verdict is CodeVerdict.PASSED
+    broken_doctest = program.replace(">>> double(2)\n    4", ">>> double(2)\n    5")
+    assert grade_code(broken_doctest, stdio, "python", pool).verdict is CodeVerdict.WRONG_ANSWER  # report printed
+
+
+def test_slow_assert_programs_get_a_longer_default(pool: SandboxPool) -> None:
+    program = (
+        "import time\nt = time.process_time()\nwhile time.process_time() - t < 3:\n    pass\ndef f():\n    return 1\n"
+    )
+    result = grade_code(program, {"kind": "assert", "code": "assert f() == 1\n"}, "python", pool)
+    assert result.verdict is CodeVerdict.PASSED, result
