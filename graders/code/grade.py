@@ -48,6 +48,10 @@ _RUN_VERDICTS = {
 }
 
 
+_FAILED_ASSERTION = ("AssertionError", "_NotPlain")
+"""How the harness reports a failed assert (``_NotPlain``: an answer of a type that cannot be trusted)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CodeOptions:
     """``mode``: "fraction" or "all"; ``limits``: defaults for items that set none.
@@ -161,6 +165,8 @@ def score_outcome(
             statuses.append("passed")
             continue
         verdict = _RUN_VERDICTS.get(run.status, CodeVerdict.WRONG_ANSWER)
+        if kind == "assert" and run.status == "runtime_error" and (run.error or "").startswith(_FAILED_ASSERTION):
+            verdict = CodeVerdict.WRONG_ANSWER  # a test's assert failed: a wrong answer, not a crash
         statuses.append(verdict.value)
         if first_failure is None:
             first_failure = (verdict, run.error or (run.stderr[-500:] if run.stderr else None))

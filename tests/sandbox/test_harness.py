@@ -13,7 +13,11 @@ def test_assert_tests_humaneval_style(pool: SandboxPool) -> None:
     tests = {"kind": "assert", "code": "def check(candidate):\n    assert candidate([1, 2]) == 3\n\ncheck(add)\n"}
     assert grade_code(program, tests, "python", pool).verdict is CodeVerdict.PASSED
     wrong = program.replace("sum(xs)", "sum(xs) + 1")
-    assert grade_code(wrong, tests, "python", pool).score == 0.0
+    failed = grade_code(wrong, tests, "python", pool)
+    assert (failed.score, failed.verdict) == (0.0, CodeVerdict.WRONG_ANSWER)
+    crashing = program.replace("sum(xs)", "xs[10]")
+    crashed = grade_code(crashing, tests, "python", pool)
+    assert crashed.verdict is CodeVerdict.RUNTIME_ERROR and "IndexError" in (crashed.reason or "")
 
 
 def test_assert_tests_with_plain_library_types(pool: SandboxPool) -> None:

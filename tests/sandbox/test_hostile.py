@@ -16,3 +16,29 @@ def test_attack_is_contained(pool: SandboxPool, attack: Attack) -> None:
     assert report.next_job_ok, report
     assert report.next_job_s < 5.0
     assert report.clean, report
+
+
+def test_a_service_listening_on_the_host_loopback_is_unreachable(pool: SandboxPool) -> None:
+    """A live listener on the host's 127.0.0.1: the container's loopback is its own, so it finds nothing."""
+    import socket
+
+    from graders.code import grade_code
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        probe = (
+            "import socket\ntry:\n"
+            f"    socket.create_connection(('127.0.0.1', {port}), timeout=1)\n    print('ESCAPED')\n"
+            "except OSError as exc:\n    print('refused', type(exc).__name__)\n"
+        )
+        tests = {"kind": "stdio", "cases": [{"stdin": "", "stdout": "refused ConnectionRefusedError"}]}
+        assert grade_code(probe, tests, "python", pool).score == 1.0
+        server.settimeout(0.2)
+        try:
+            server.accept()
+            reached = True
+        except OSError:
+            reached = False
+        assert not reached
