@@ -34,27 +34,6 @@ def zygote_source() -> str:
     return (_HERE / "zygote.py").read_text(encoding="utf-8")
 
 
-class Channel(ABC):
-    """One worker. Not thread-safe: the pool hands it to one thread at a time."""
-
-    name: str
-    jobs_done: int = 0
-
-    def request(self, message: dict[str, Any], timeout_s: float) -> dict[str, Any]:
-        self.send((json.dumps(message) + "\n").encode())
-        return self.receive(time.monotonic() + timeout_s)
-
-    @abstractmethod
-    def send(self, data: bytes) -> None: ...
-
-    @abstractmethod
-    def receive(self, deadline: float) -> dict[str, Any]: ...
-
-    @abstractmethod
-    def close(self) -> None:
-        """Stop the worker and free what it holds; never raises."""
-
-
 class _LineBuffer:
     def __init__(self) -> None:
         self.data = bytearray()
@@ -68,6 +47,46 @@ class _LineBuffer:
         line = bytes(self.data[:end])
         del self.data[: end + 1]
         return line
+
+
+class Channel(ABC):
+    """One worker. Not thread-safe: the pool hands it to one thread at a time."""
+
+    name: str
+    jobs_done: int = 0
+    lines: _LineBuffer
+
+    def request(self, message: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+        self.send((json.dumps(message) + "\n").encode())
+        return self.receive(time.monotonic() + timeout_s)
+
+    @abstractmethod
+    def send(self, data: bytes) -> None: ...
+
+    def receive(self, deadline: float) -> dict[str, Any]:
+        """The worker's next JSON line; ``WorkerCrashed`` when it is gone or misses the deadline."""
+        while True:
+            line = self.lines.pop_line()
+            if line is not None:
+                return _decode(line, self.name)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WorkerCrashed(f"worker {self.name} missed its deadline", where=self.name)
+            ready, _, _ = select.select([self._readable()], [], [], remaining)
+            if ready:
+                self._read_more()
+
+    @abstractmethod
+    def _readable(self) -> Any:
+        """What ``select`` waits on for the worker's output."""
+
+    @abstractmethod
+    def _read_more(self) -> None:
+        """Read what is there into ``self.lines``; ``WorkerCrashed`` at end of stream."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Stop the worker and free what it holds; never raises."""
 
 
 def _decode(line: bytes, name: str) -> dict[str, Any]:
@@ -87,7 +106,7 @@ class SocketChannel(Channel):
         self.name = name
         self.sock = sock
         self.raw = bytearray()
-        self.stdout = _LineBuffer()
+        self.lines = _LineBuffer()
         self.stderr_tail = bytearray()
 
     def send(self, data: bytes) -> None:
@@ -104,30 +123,23 @@ class SocketChannel(Channel):
             payload = self.raw[8 : 8 + size]
             del self.raw[: 8 + size]
             if stream == 1:
-                self.stdout.data += payload
+                self.lines.data += payload
             else:
                 self.stderr_tail = (self.stderr_tail + payload)[-4000:]
 
-    def receive(self, deadline: float) -> dict[str, Any]:
-        while True:
-            line = self.stdout.pop_line()
-            if line is not None:
-                return _decode(line, self.name)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise WorkerCrashed(f"worker {self.name} missed its deadline", where=self.name)
-            ready, _, _ = select.select([self.sock], [], [], remaining)
-            if not ready:
-                continue
-            try:
-                chunk = self.sock.recv(1 << 20)
-            except OSError as exc:
-                raise WorkerCrashed(f"worker {self.name} connection failed: {exc}", where=self.name) from exc
-            if not chunk:
-                tail = self.stderr_tail.decode("utf-8", "replace")[-500:]
-                raise WorkerCrashed(f"worker {self.name} exited; stderr: {tail}", where=self.name)
-            self.raw += chunk
-            self._demultiplex()
+    def _readable(self) -> Any:
+        return self.sock
+
+    def _read_more(self) -> None:
+        try:
+            chunk = self.sock.recv(1 << 20)
+        except OSError as exc:
+            raise WorkerCrashed(f"worker {self.name} connection failed: {exc}", where=self.name) from exc
+        if not chunk:
+            tail = self.stderr_tail.decode("utf-8", "replace")[-500:]
+            raise WorkerCrashed(f"worker {self.name} exited; stderr: {tail}", where=self.name)
+        self.raw += chunk
+        self._demultiplex()
 
     def close(self) -> None:
         try:
@@ -142,7 +154,7 @@ class ProcessChannel(Channel):
     def __init__(self, name: str, process: subprocess.Popen[bytes]) -> None:
         self.name = name
         self.process = process
-        self.stdout = _LineBuffer()
+        self.lines = _LineBuffer()
         assert process.stdin is not None and process.stdout is not None
         self._in = process.stdin
         self._out = process.stdout
@@ -154,22 +166,14 @@ class ProcessChannel(Channel):
         except OSError as exc:
             raise WorkerCrashed(f"cannot write to worker {self.name}: {exc}", where=self.name) from exc
 
-    def receive(self, deadline: float) -> dict[str, Any]:
-        fd = self._out.fileno()
-        while True:
-            line = self.stdout.pop_line()
-            if line is not None:
-                return _decode(line, self.name)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise WorkerCrashed(f"worker {self.name} missed its deadline", where=self.name)
-            ready, _, _ = select.select([fd], [], [], remaining)
-            if not ready:
-                continue
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                raise WorkerCrashed(f"worker {self.name} exited ({self.process.poll()})", where=self.name)
-            self.stdout.data += chunk
+    def _readable(self) -> Any:
+        return self._out.fileno()
+
+    def _read_more(self) -> None:
+        chunk = os.read(self._out.fileno(), 1 << 20)
+        if not chunk:
+            raise WorkerCrashed(f"worker {self.name} exited ({self.process.poll()})", where=self.name)
+        self.lines.data += chunk
 
     def close(self) -> None:
         try:

@@ -22,7 +22,10 @@ class BrokenChannel(Channel):
     def send(self, data: bytes) -> None:
         raise WorkerCrashed("the worker is gone", where=self.name)
 
-    def receive(self, deadline: float) -> dict[str, Any]:
+    def _readable(self) -> Any:
+        raise WorkerCrashed("the worker is gone", where=self.name)
+
+    def _read_more(self) -> None:
         raise WorkerCrashed("the worker is gone", where=self.name)
 
     def close(self) -> None:
