@@ -1,6 +1,7 @@
 """The ``referee`` command line.
 
-``referee grade INPUT.jsonl [-o OUTPUT.jsonl] [--workers N] [--timeout S] [--sandbox docker|local|off]``,
+``referee grade INPUT.jsonl [-o OUTPUT.jsonl] [--workers N] [--timeout S] [--sandbox docker|local|off]
+[--reward SPEC]``,
 ``referee sandbox build [--offline | --registry] [--force]`` and ``referee sandbox check``.
 
 Every input line gets exactly one output line, in order. A line that is not a valid item becomes a
@@ -24,6 +25,7 @@ from pydantic import ValidationError
 
 from graders.code import CodeOptions
 from graders.errors import RefereeError
+from graders.spec import PRESETS, RewardSpec, SpecError
 from sandbox.pool import LazySandbox
 from service.engine import EngineConfig, GradingEngine
 from service.schemas import ITEM_ADAPTER, Item, Result, Status
@@ -64,6 +66,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     grade.add_argument("--sandboxes", type=_positive_int, default=None, help="sandbox workers (default: cores)")
     grade.add_argument("--mode", choices=("fraction", "all"), default="fraction", help="code score: fraction or all")
+    grade.add_argument(
+        "--reward",
+        metavar="SPEC",
+        default=None,
+        help=f"reward spec: a JSON object, or a preset ({', '.join(PRESETS)}); default accuracy only",
+    )
     sandbox = sub.add_parser("sandbox", help="build or check the sandbox")
     actions = sandbox.add_subparsers(dest="action", required=True)
     build = actions.add_parser("build", help="build the sandbox image (tagged with the project version)")
@@ -141,6 +149,11 @@ class _Summary:
 
 
 def _grade(args: argparse.Namespace) -> int:
+    try:
+        reward = RewardSpec.parse(args.reward)
+    except SpecError as exc:
+        print(f"referee: --reward: {exc}", file=sys.stderr)
+        return 2
     with ExitStack() as stack:
         try:
             source: IO[str] = (
@@ -162,7 +175,9 @@ def _grade(args: argparse.Namespace) -> int:
                 args.sandbox, args.sandboxes, **({"allow_unsafe": True} if args.sandbox == "local" else {})
             )
             stack.callback(executor.close)
-        config = EngineConfig(workers=args.workers, timeout_s=args.timeout, code=CodeOptions(mode=args.mode))
+        config = EngineConfig(
+            workers=args.workers, timeout_s=args.timeout, code=CodeOptions(mode=args.mode), reward=reward
+        )
         engine = stack.enter_context(GradingEngine(config, executor=executor))
         bar = None
         if sys.stderr.isatty():

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
@@ -28,6 +28,7 @@ from graders.math import DEFAULT_MATH_OPTIONS, MathOptions, MathVerdict, Verdict
 from graders.math.extract import answer_candidates
 from graders.math.normalize import normalize_answer
 from graders.math.parse import is_plain_number
+from graders.spec import Accuracy, RewardSpec, Sample
 from service.schemas import Item, Result, Status
 
 __all__ = ["DEFAULT_ENGINE_CONFIG", "EngineConfig", "GradingEngine", "MathGrader"]
@@ -48,6 +49,8 @@ class EngineConfig:
     code: CodeOptions = CodeOptions()
     code_concurrency: int | None = None
     """Code jobs in flight at once (default: twice the executor's workers, so none waits idle)."""
+    reward: RewardSpec = field(default_factory=lambda: RewardSpec.parse(None))
+    """Which components make the reward; its accuracy ``timeout`` and ``mode`` override the above."""
 
     def __post_init__(self) -> None:
         if self.workers is not None and self.workers < 1:
@@ -149,6 +152,11 @@ class GradingEngine:
         ``executor`` runs code items (a sandbox pool, owned by the caller); without one, code items
         get status ``error``.
         """
+        accuracy = config.reward.accuracy_params()
+        if accuracy.timeout is not None:
+            config = replace(config, timeout_s=accuracy.timeout)
+        if accuracy.mode is not None:
+            config = replace(config, code=replace(config.code, mode=accuracy.mode))
         self.config = config
         self.executor = executor
         size = getattr(executor, "size", None) or os.cpu_count() or 1
@@ -299,4 +307,41 @@ class GradingEngine:
         missing = [i for i, r in enumerate(results) if r is None]
         if missing:  # a bug, never a silent drop
             raise RuntimeError(f"no result for items {missing[:10]}")
-        return [r for r in results if r is not None]
+        return self._combine(items, [r for r in results if r is not None])
+
+    def _combine(self, items: Sequence[Item], accuracy: list[Result]) -> list[Result]:
+        """Add the spec's other components to the accuracy results; one key set for the whole batch."""
+        samples = [
+            Sample(
+                completion=item.completion,
+                prompt=item.prompt,
+                completion_tokens=item.completion_tokens,
+                target_language=item.target_language,
+                group=item.group,
+            )
+            for item in items
+        ]
+        outcomes = [
+            Accuracy(
+                score=r.reward if r.status is Status.OK else None,
+                correct=r.status is Status.OK and r.details.get("accuracy", {}).get("verdict") in ("correct", "passed"),
+                detail=r.details.get("accuracy", {}),
+            )
+            for r in accuracy
+        ]
+        final = []
+        for result, scored in zip(accuracy, self.config.reward.score(samples, outcomes), strict=True):
+            status, error = result.status, result.error
+            if status is Status.OK and scored.reward is None:
+                status, error = Status.UNSCORABLE, scored.problem
+            final.append(
+                Result(
+                    id=result.id,
+                    reward=scored.reward if status is Status.OK else None,
+                    status=status,
+                    components=scored.components,
+                    details=scored.details,
+                    error=error,
+                )
+            )
+        return final

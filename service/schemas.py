@@ -92,6 +92,8 @@ class Item(_Request):
     prompt: str | None = None
     completion_tokens: int | None = Field(default=None, ge=0)
     target_language: str | None = None
+    group: str | int | None = None
+    """Completions of one prompt (a GRPO group), for group-relative rewards; defaults to the prompt."""
 
     @model_validator(mode="after")
     def _infer_task(self) -> Item:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -113,3 +115,41 @@ def test_progress_bar_when_stderr_is_a_terminal(tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert b"9item [" in shown  # tqdm's bar reached all 9 lines
     assert b"mean reward" in shown
+
+
+GOOD = "<think>\nTwo plus two is four.\n</think>\n<answer>\n\\boxed{4}\n</answer>"
+REWARD_ITEMS = "\n".join(
+    json.dumps(item)
+    for item in [
+        {"id": "good", "completion": GOOD, "reference": "4", "prompt": "What is 2+2?", "completion_tokens": 20},
+        {"id": "bare", "completion": "\\boxed{4}", "reference": "4", "prompt": "What is 2+2?", "completion_tokens": 3},
+        {
+            "id": "long",
+            "completion": "<think>\nok\n</think>\n<answer>5</answer>",
+            "reference": "4",
+            "completion_tokens": 9999,
+        },
+    ]
+)
+
+
+def test_reward_presets_and_specs_from_the_command_line() -> None:
+    proc = run("grade", "-", "--workers", "1", "--reward", "r1_zero", stdin=REWARD_ITEMS)
+    assert proc.returncode == 0, proc.stderr
+    good, bare, long = (json.loads(line) for line in proc.stdout.splitlines())
+    assert set(good["components"]) == set(bare["components"]) == {"accuracy", "format"}
+    assert good["reward"] == 2.0 and bare["reward"] == 1.0 and long["reward"] == 1.0
+    assert bare["details"]["format"]["reason"]
+    spec = '{"preset": "dapo", "overlong": {"max_tokens": 1000, "cache_tokens": 100}, "tag_count": 0.5}'
+    proc = run("grade", "-", "--workers", "1", "--reward", spec, stdin=REWARD_ITEMS)
+    good, bare, long = (json.loads(line) for line in proc.stdout.splitlines())
+    assert good["components"]["accuracy"] == 1.0 and long["components"]["accuracy"] == -1.0
+    assert long["components"]["overlong"] == -1.0 and long["reward"] == pytest.approx(-1.0 - 1.0 + 0.5 * 0.5)
+    assert good["components"]["tag_count"] == 1.0
+
+
+def test_a_bad_reward_spec_exits_2_naming_the_component() -> None:
+    proc = run("grade", "-", "--reward", '{"acuracy": 1}', stdin=REWARD_ITEMS)
+    assert proc.returncode == 2 and "unknown reward component 'acuracy'" in proc.stderr
+    proc = run("grade", "-", "--reward", "r9", stdin=REWARD_ITEMS)
+    assert proc.returncode == 2 and "unknown reward preset 'r9'" in proc.stderr

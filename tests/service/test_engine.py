@@ -170,3 +170,31 @@ def test_config_refuses_nonsense() -> None:
         EngineConfig(workers=0)
     with pytest.raises(ValueError):
         EngineConfig(timeout_s=0)
+
+
+def test_the_reward_spec_adds_components_with_one_key_set_and_never_hides_a_null() -> None:
+    from graders.spec import RewardSpec
+
+    spec = RewardSpec.parse({"accuracy": 1.0, "format": 0.5, "language_consistency": 0.5})
+    items = [
+        Item(id="fine", completion="<think>We add them.</think> \\boxed{4}", reference="4", target_language="en"),
+        Item(id="no-target", completion="<think>We add them.</think> \\boxed{4}", reference="4"),
+        Item(id="bad-reference", completion="\\boxed{4}", reference="\\frac{", target_language="en"),
+    ]
+    with GradingEngine(EngineConfig(workers=1, reward=spec)) as engine:
+        fine, no_target, bad = engine.grade(items)
+    assert fine.status is Status.OK and fine.reward == 2.0
+    assert list(fine.components) == list(no_target.components) == list(bad.components)
+    assert no_target.status is Status.UNSCORABLE and no_target.reward is None
+    assert "language_consistency" in (no_target.error or "")
+    assert bad.status is Status.UNSCORABLE and bad.reward is None and bad.components["accuracy"] is None
+
+
+def test_the_spec_accuracy_timeout_overrides_the_engine_default() -> None:
+    from graders.spec import RewardSpec
+
+    config = EngineConfig(workers=1, reward=RewardSpec.parse({"accuracy": {"timeout": 0.5}}))
+    with GradingEngine(config, grader=sleeping_grader) as engine:
+        started = time.monotonic()
+        (result,) = engine.grade([math("hang", "1")])
+    assert result.details["accuracy"]["verdict"] == "timeout" and time.monotonic() - started < 3
