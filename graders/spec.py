@@ -26,16 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from graders import format as fmt
 from graders import language, shaping
 
-__all__ = [
-    "COMPONENTS",
-    "PRESETS",
-    "Accuracy",
-    "ComponentScore",
-    "RewardSpec",
-    "Sample",
-    "Scored",
-    "SpecError",
-]
+__all__ = ["Accuracy", "COMPONENTS", "ComponentScore", "PRESETS", "RewardSpec", "Sample", "Scored", "SpecError"]
 
 
 class SpecError(ValueError):
