@@ -123,4 +123,4 @@ def repetition(text: str, ngram: int = 3, max_penalty: float = -1.0) -> float:
     if len(tokens) < ngram:
         return 0.0
     grams = [tuple(tokens[i : i + ngram]) for i in range(len(tokens) - ngram + 1)]
-    return (1.0 - len(set(grams)) / len(grams)) * max_penalty
+    return (1.0 - len(set(grams)) / len(grams)) * max_penalty + 0.0  # never -0.0
