@@ -72,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help=f"reward spec: a JSON object, or a preset ({', '.join(PRESETS)}); default accuracy only",
     )
+    serve = sub.add_parser("serve", help="run the HTTP service (settings also from REFEREE_* variables)")
+    serve.add_argument("--host", default=None, help="address to bind (default 127.0.0.1, REFEREE_HOST)")
+    serve.add_argument("--port", type=int, default=None, help="port (default 8000, REFEREE_PORT)")
+    serve.add_argument("--workers", type=_positive_int, default=None, help="math grader processes (default: cores)")
+    serve.add_argument("--sandbox", choices=("docker", "local", "off"), default=None, help="where code runs")
+    serve.add_argument("--sandboxes", type=_positive_int, default=None, help="sandbox workers (default: cores)")
     sandbox = sub.add_parser("sandbox", help="build or check the sandbox")
     actions = sandbox.add_subparsers(dest="action", required=True)
     build = actions.add_parser("build", help="build the sandbox image (tagged with the project version)")
@@ -260,10 +266,26 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "NO"
 
 
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    overrides = {
+        k: v for k in ("host", "port", "workers", "sandbox", "sandboxes") if (v := getattr(args, k)) is not None
+    }
+    settings = Settings(**overrides)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "grade":
         return _grade(args)
+    if args.command == "serve":
+        return _serve(args)
     if args.command == "sandbox":
         return _sandbox_build(args) if args.action == "build" else _sandbox_check(args)
     return 2  # pragma: no cover - argparse rejects unknown commands

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import resource
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
@@ -172,6 +173,7 @@ class GradingEngine:
             initargs=(config.worker_memory_mb,),
         )
         self._cache: OrderedDict[Any, Any] = OrderedDict()
+        self._cache_lock = threading.Lock()  # batches may be graded from several threads at once
         self.cache_hits = 0
         self.judged = 0
         """Tasks sent to the pool (after deduplication and the cache), retries included."""
@@ -188,11 +190,16 @@ class GradingEngine:
         self._pool.join()
         self._code_threads.shutdown(wait=True, cancel_futures=True)
 
+    def _lookup(self, key: Any) -> Any:
+        with self._cache_lock:
+            return self._cache.get(key)
+
     def _remember(self, key: Any, verdict: Any) -> None:
-        self._cache[key] = verdict
-        self._cache.move_to_end(key)
-        while len(self._cache) > self.config.cache_size:
-            self._cache.popitem(last=False)
+        with self._cache_lock:
+            self._cache[key] = verdict
+            self._cache.move_to_end(key)
+            while len(self._cache) > self.config.cache_size:
+                self._cache.popitem(last=False)
 
     def _submit(self, item: Item) -> Future[MathVerdict]:
         self.judged += 1
@@ -235,7 +242,7 @@ class GradingEngine:
                 results[index] = _error_result(item, "code items need the sandbox, which is not running")
                 continue
             key = _code_key(item)
-            cached = self._cache.get(key)
+            cached = self._lookup(key)
             if cached is not None:
                 self.cache_hits += 1
                 results[index] = _code_result(item, cached)
@@ -270,8 +277,16 @@ class GradingEngine:
             if progress:
                 progress(len(indices))
 
-    def grade(self, items: Sequence[Item], progress: Callable[[int], None] | None = None) -> list[Result]:
-        """Judge a batch; identical (answer, reference) pairs are judged once."""
+    def grade(
+        self,
+        items: Sequence[Item],
+        progress: Callable[[int], None] | None = None,
+        reward: RewardSpec | None = None,
+    ) -> list[Result]:
+        """Judge a batch; identical (answer, reference) pairs are judged once.
+
+        ``reward`` replaces the engine's spec for this batch (its accuracy ``timeout`` and ``mode``
+        are the engine's own: they are fixed when the engine starts)."""
         results: list[Result | None] = [None] * len(items)
         pending: dict[_Key, tuple[Future[MathVerdict], list[int]]] = {}
         code_pending = self._start_code(items, results)
@@ -279,7 +294,7 @@ class GradingEngine:
             if item.task != "math":
                 continue
             key = _math_key(item, self.config.math)
-            cached = self._cache.get(key)
+            cached = self._lookup(key)
             if cached is not None:
                 self.cache_hits += 1
                 results[index] = _math_result(item, cached)
@@ -307,9 +322,9 @@ class GradingEngine:
         missing = [i for i, r in enumerate(results) if r is None]
         if missing:  # a bug, never a silent drop
             raise RuntimeError(f"no result for items {missing[:10]}")
-        return self._combine(items, [r for r in results if r is not None])
+        return self._combine(items, [r for r in results if r is not None], reward or self.config.reward)
 
-    def _combine(self, items: Sequence[Item], accuracy: list[Result]) -> list[Result]:
+    def _combine(self, items: Sequence[Item], accuracy: list[Result], reward: RewardSpec) -> list[Result]:
         """Add the spec's other components to the accuracy results; one key set for the whole batch."""
         samples = [
             Sample(
@@ -330,7 +345,7 @@ class GradingEngine:
             for r in accuracy
         ]
         final = []
-        for result, scored in zip(accuracy, self.config.reward.score(samples, outcomes), strict=True):
+        for result, scored in zip(accuracy, reward.score(samples, outcomes), strict=True):
             status, error = result.status, result.error
             if status is Status.OK and scored.reward is None:
                 status, error = Status.UNSCORABLE, scored.problem

@@ -1,0 +1,81 @@
+"""The service's sandbox: started in the background so that math and format serve at once.
+
+Until the pool is up (Docker reachable, the image built if it was missing, containers started),
+code jobs raise ``SandboxUnavailable`` and their items get status ``error`` saying so.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Literal
+
+from graders.code.executor import Job, JobOutcome
+from graders.errors import RefereeError, SandboxUnavailable
+from sandbox.pool import LocalSandbox, SandboxPool, WorkerPool
+
+__all__ = ["BackgroundSandbox"]
+
+log = logging.getLogger("referee.service")
+State = Literal["starting", "ready", "unavailable", "off"]
+
+
+class BackgroundSandbox:
+    def __init__(self, backend: Literal["docker", "local", "off"], size: int | None = None) -> None:
+        self.backend = backend
+        self.size = size
+        self.state: State = "off" if backend == "off" else "starting"
+        self.reason: str | None = "the sandbox is off (REFEREE_SANDBOX=off)" if backend == "off" else None
+        self._pool: WorkerPool | None = None
+        self._closed = False
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> BackgroundSandbox:
+        if self.backend != "off":
+            self._thread = threading.Thread(target=self._start, name="referee-sandbox-start", daemon=True)
+            self._thread.start()
+        return self
+
+    def _start(self) -> None:
+        try:
+            if self.backend == "local":
+                pool: WorkerPool = LocalSandbox(self.size, allow_unsafe=True)
+            else:
+                from sandbox.containers import docker_client
+                from sandbox.image import build_image
+
+                client = docker_client()
+                build_image(client, log=lambda message: log.info("sandbox image: %s", message))
+                pool = SandboxPool(self.size, client=client)
+            pool.start()
+        except (RefereeError, OSError) as exc:
+            self.state, self.reason = "unavailable", str(exc)
+            log.warning("code items cannot be graded: %s", exc)
+            return
+        if self._closed:
+            pool.close()
+            return
+        self._pool, self.state, self.reason = pool, "ready", None
+        log.info("sandbox ready: %d workers", pool.size)
+
+    def wait(self, timeout_s: float | None = None) -> State:
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+        return self.state
+
+    @property
+    def pool_size(self) -> int:
+        return self._pool.ready if self._pool is not None else 0
+
+    def execute(self, job: Job) -> JobOutcome:
+        if self._pool is None:
+            raise SandboxUnavailable(self.reason or "the sandbox is still starting (see /readyz); retry shortly")
+        return self._pool.execute(job)
+
+    def details(self) -> dict[str, Any]:
+        return {"state": self.state, "backend": self.backend, "workers": self.pool_size, "reason": self.reason}
+
+    def close(self) -> None:
+        self._closed = True
+        if self._pool is not None:
+            self._pool.close()

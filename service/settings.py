@@ -1,0 +1,40 @@
+"""Service settings, all from ``REFEREE_*`` environment variables (pydantic-settings).
+
+Every limit a request can hit is a setting here, so an operator can raise it; the error a client
+gets names the setting.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REFEREE_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int | None = Field(default=None, ge=1)
+    """Math grader processes (default: one per core)."""
+    timeout_s: float = Field(default=5.0, gt=0)
+    """Deadline per math item."""
+    sandbox: Literal["docker", "local", "off"] = "docker"
+    sandboxes: int | None = Field(default=None, ge=1)
+    max_items: int = Field(default=16_384, ge=1)
+    """Items per request (413 beyond)."""
+    max_completion_chars: int = Field(default=200_000, ge=1)
+    """Characters per completion (422 beyond)."""
+    max_cases: int = Field(default=10_000, ge=1)
+    """Test cases per code item (422 beyond)."""
+    max_queued_items: int = Field(default=65_536, ge=1)
+    """Items accepted but not yet graded, over all requests; beyond it: 429 with Retry-After."""
+    retry_after_s: int = Field(default=2, ge=1)
+    tokens: list[SecretStr] = Field(default_factory=list)
+    """Bearer tokens (JSON list in REFEREE_TOKENS); empty means no authentication."""
+    default_reward: str = "accuracy"
+    """The reward spec of requests that send none: a preset name or a JSON object."""

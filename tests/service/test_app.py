@@ -1,0 +1,160 @@
+"""The HTTP service end to end: a real uvicorn on loopback, every endpoint and its failure paths."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "s3cret-token"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _serve(env: dict[str, str]) -> Iterator[str]:
+    port = _free_port()
+    full_env = {"PATH": "/usr/bin:/bin", "REFEREE_PORT": str(port), "REFEREE_WORKERS": "1", **env}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve"],
+        cwd=ROOT,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+            if process.poll() is not None:
+                raise RuntimeError(process.stdout.read() if process.stdout else "server exited")
+        yield url
+    finally:
+        process.terminate()
+        try:
+            output, _ = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+        assert TOKEN not in output  # secrets never reach the logs
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    env = {"REFEREE_SANDBOX": "off", "REFEREE_MAX_ITEMS": "50", "REFEREE_MAX_COMPLETION_CHARS": "5000"}
+    yield from _serve(env)
+
+
+@pytest.fixture(scope="module")
+def secured() -> Iterator[str]:
+    env = {"REFEREE_SANDBOX": "local", "REFEREE_TOKENS": json.dumps([TOKEN]), "REFEREE_MAX_QUEUED_ITEMS": "3"}
+    yield from _serve(env)
+
+
+ITEMS = [
+    {"id": "a", "completion": "<think>half</think> \\boxed{\\frac{1}{2}}", "reference": "0.5"},
+    {"id": "b", "completion": "<think>no</think> \\boxed{3}", "reference": "4"},
+    {"id": "c", "completion": "no reference here"},
+    {"id": "d", "completion": "print(1)", "tests": {"kind": "stdio", "cases": [{"stdin": "", "stdout": "1"}]}},
+]
+
+
+def test_score_returns_one_result_per_item_in_order_with_stable_keys(server: str) -> None:
+    response = httpx.post(f"{server}/v1/score", json={"items": ITEMS, "reward": "r1"}, timeout=30)
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["id"] for r in results] == ["a", "b", "c", "d"]
+    assert results[0]["reward"] == 2.0 or results[0]["status"] == "unscorable"
+    assert results[0]["components"]["accuracy"] == 1.0 and results[1]["components"]["accuracy"] == 0.0
+    assert results[2]["status"] == "invalid" and "reference" in results[2]["error"]
+    assert results[3]["status"] == "error" and "sandbox" in results[3]["error"]  # the sandbox is off
+    assert {frozenset(r["components"]) for r in results if r["status"] != "invalid"} == {
+        frozenset({"accuracy", "format", "language_consistency"})
+    }
+
+
+def test_limits_and_bad_specs_are_4xx_naming_them(server: str) -> None:
+    too_many = httpx.post(f"{server}/v1/score", json={"items": [ITEMS[0]] * 51}, timeout=30)
+    assert too_many.status_code == 413 and "REFEREE_MAX_ITEMS=50" in too_many.text
+    long = {"completion": "x" * 5001, "reference": "1"}
+    too_long = httpx.post(f"{server}/v1/score", json={"items": [long]}, timeout=30)
+    assert too_long.status_code == 422 and "REFEREE_MAX_COMPLETION_CHARS" in too_long.text
+    preset = httpx.post(f"{server}/v1/score", json={"items": ITEMS[:1], "reward": "r9"}, timeout=30)
+    assert preset.status_code == 422 and "unknown reward preset 'r9'" in preset.text
+    shape = httpx.post(f"{server}/v1/score", json={"items": "not a list"}, timeout=30)
+    assert shape.status_code == 422
+
+
+def test_health_readiness_graders_metrics_and_docs(server: str) -> None:
+    assert httpx.get(f"{server}/healthz").json() == {"status": "alive"}
+    ready = httpx.get(f"{server}/readyz")
+    assert ready.status_code == 200 and ready.json()["sandbox"]["state"] == "off"
+    graders = httpx.get(f"{server}/v1/graders").json()
+    assert "overlong" in graders["components"] and graders["components"]["overlong"]["max_tokens"] == 4096
+    assert "dapo" in graders["presets"]
+    httpx.post(f"{server}/v1/score", json={"items": ITEMS[:2]}, timeout=30)
+    metrics = httpx.get(f"{server}/metrics").text
+    assert 'referee_items_total{status="ok",task="math"}' in metrics
+    assert "referee_batch_seconds_bucket" in metrics and "referee_queued_items" in metrics
+    assert httpx.get(f"{server}/openapi.json").json()["info"]["title"] == "Referee"
+
+
+def test_openrlhf_endpoint_strips_the_prompt_and_returns_rewards(server: str) -> None:
+    prompt = "<|im_start|>user\nWhat is 1/2 + 0?<|im_end|>\n<|im_start|>assistant\n"
+    body = {
+        "query": [prompt + "<think>easy</think> \\boxed{0.5}<|im_end|>", prompt + "\\boxed{7}<|im_end|>"],
+        "prompts": [prompt, prompt],
+        "labels": ["\\frac{1}{2}", "\\frac{1}{2}"],
+        "reward": {"accuracy": 1.0, "format": 0.5},
+    }
+    response = httpx.post(f"{server}/v1/openrlhf", json=body, timeout=30)
+    assert response.status_code == 200, response.text
+    data = response.json()
+    assert data["rewards"] == [1.5, 0.0] and data["scores"] == data["rewards"]
+    assert data["extra_logs"]["accuracy"] == [1.0, 0.0] and data["extra_logs"]["format"] == [1.0, 0.0]
+    mismatch = httpx.post(f"{server}/v1/openrlhf", json={"query": ["a"], "labels": ["1", "2"]}, timeout=30)
+    assert mismatch.status_code == 422
+
+
+def test_bearer_tokens_and_backpressure(secured: str) -> None:
+    body = {"items": ITEMS[:2]}
+    assert httpx.post(f"{secured}/v1/score", json=body, timeout=30).status_code == 401
+    wrong = httpx.post(f"{secured}/v1/score", json=body, headers={"Authorization": "Bearer nope"}, timeout=30)
+    assert wrong.status_code == 401
+    good = httpx.post(f"{secured}/v1/score", json=body, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
+    assert good.status_code == 200
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    never = httpx.post(f"{secured}/v1/score", json={"items": [ITEMS[0]] * 4}, headers=auth, timeout=30)
+    assert never.status_code == 413 and "REFEREE_MAX_QUEUED_ITEMS=3" in never.text
+    spin = {"kind": "stdio", "cases": [{"stdin": "", "stdout": "1"}], "time_limit": 2}
+    slow = [{"completion": f"while True:\n    x = {i}", "tests": spin} for i in range(2)]
+    deadline = time.monotonic() + 30
+    while httpx.get(f"{secured}/readyz").status_code != 200 and time.monotonic() < deadline:
+        time.sleep(0.1)  # the (local) sandbox starts in the background
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        first = pool.submit(httpx.post, f"{secured}/v1/score", json={"items": slow}, headers=auth, timeout=60)
+        time.sleep(0.5)
+        busy = httpx.post(f"{secured}/v1/score", json=body, headers=auth, timeout=30)
+        assert busy.status_code == 429 and busy.headers["Retry-After"] == "2"
+        finished = first.result()
+    assert finished.status_code == 200
+    assert [r["details"]["accuracy"]["verdict"] for r in finished.json()["results"]] == ["timeout", "timeout"]
+    assert httpx.get(f"{secured}/healthz").status_code == 200  # health needs no token
