@@ -4,13 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: grade test lint bench sandbox clean
+.PHONY: serve grade test lint bench sandbox clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+## run the HTTP service on port 8000 (the sandbox pool starts in the background; code items wait for it)
+serve: $(STAMP)
+	$(BIN)/referee serve --host $${REFEREE_HOST:-127.0.0.1} --port $${REFEREE_PORT:-8000}
 
 ## grade the example file with the CLI (the main job until the HTTP service lands)
 grade: $(STAMP)

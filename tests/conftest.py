@@ -1,9 +1,17 @@
-"""Docker fixtures. Without a daemon these tests skip locally and FAIL when ``CI`` is set."""
+"""Shared fixtures: Docker (without a daemon its tests skip locally and FAIL when ``CI`` is set), and
+a real Referee service on loopback for the HTTP, SDK, adapter and README tests."""
 
+import json
 import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from graders.errors import SandboxUnavailable
@@ -29,3 +37,58 @@ def pool(docker: Any) -> Iterator[SandboxPool]:
     """One container, so that every job after an attack lands in the attacked container (or its successor)."""
     with SandboxPool(1, client=docker) as running:
         yield running  # type: ignore[misc]
+
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "s3cret-token"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _serve(env: dict[str, str]) -> Iterator[str]:
+    port = _free_port()
+    full_env = {"PATH": "/usr/bin:/bin", "REFEREE_PORT": str(port), "REFEREE_WORKERS": "1", **env}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve"],
+        cwd=ROOT,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+            if process.poll() is not None:
+                raise RuntimeError(process.stdout.read() if process.stdout else "server exited")
+        yield url
+    finally:
+        process.terminate()
+        try:
+            output, _ = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+        assert TOKEN not in output  # secrets never reach the logs
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    env = {"REFEREE_SANDBOX": "off", "REFEREE_MAX_ITEMS": "50", "REFEREE_MAX_COMPLETION_CHARS": "5000"}
+    yield from _serve(env)
+
+
+@pytest.fixture(scope="module")
+def secured() -> Iterator[str]:
+    env = {"REFEREE_SANDBOX": "local", "REFEREE_TOKENS": json.dumps([TOKEN]), "REFEREE_MAX_QUEUED_ITEMS": "3"}
+    yield from _serve(env)

@@ -29,6 +29,14 @@ MODULES = [
     "service.schemas",
     "service.engine",
     "service.cli",
+    "service.app",
+    "service.settings",
+    "service.client",
+    "service.background_sandbox",
+    "service.integrations.common",
+    "service.integrations.trl",
+    "service.integrations.verl",
+    "service.integrations.openrlhf",
 ]
 
 

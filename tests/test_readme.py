@@ -18,8 +18,12 @@ def _needs_docker(block: str) -> bool:
     return "SandboxPool" in block
 
 
+def _needs_service(block: str) -> bool:
+    return "RefereeClient" in block
+
+
 def test_python_examples_without_docker_run() -> None:
-    plain = [b for b in BLOCKS if not _needs_docker(b)]
+    plain = [b for b in BLOCKS if not _needs_docker(b) and not _needs_service(b)]
     assert plain
     for block in plain:
         exec(compile(block, str(README), "exec"), {})
@@ -43,4 +47,12 @@ def test_json_item_examples_are_valid_items() -> None:
 
 def test_first_lines_are_the_two_setup_commands() -> None:
     lines = TEXT.splitlines()
-    assert lines[3].startswith("make grade") and lines[4].startswith("make test")
+    assert lines[3].startswith("make serve") and lines[4].startswith("make test")
+
+
+def test_python_examples_against_the_service_run(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REFEREE_URL", server)
+    blocks = [b for b in BLOCKS if _needs_service(b)]
+    assert blocks
+    for block in blocks:
+        exec(compile(block, str(README), "exec"), {})
