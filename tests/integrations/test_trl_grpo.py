@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from service.integrations.trl import reward_funcs
+
 pytestmark = [
     pytest.mark.slow,
     # third-party deprecation notices of transformers/trl are not Referee's to fix
@@ -30,8 +32,6 @@ except ImportError as exc:  # pragma: no cover - depends on the extra
     if os.environ.get("CI"):
         raise RuntimeError(f"CI needs the trl extra: {exc}") from exc
     pytest.skip(f"the trl extra is not installed: {exc}", allow_module_level=True)
-
-from service.integrations.trl import reward_funcs
 
 PROMPTS = [f"Compute {a} plus {b}. Answer:" for a, b in [(1, 2), (2, 2), (3, 4), (5, 1)]]
 SOLUTIONS = ["3", "4", "7", "6"]
