@@ -138,7 +138,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sandbox = BackgroundSandbox(settings.sandbox, settings.sandboxes).start()
-        config = EngineConfig(workers=settings.workers, timeout_s=settings.timeout_s, code=CodeOptions())
+        config = EngineConfig(
+            workers=settings.workers, timeout_s=settings.timeout_s, cache_size=settings.cache_size, code=CodeOptions()
+        )
         engine = GradingEngine(config, executor=sandbox)
         app.state.service = _Service(settings, engine, sandbox)
         try:

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     """Math grader processes (default: one per core)."""
     timeout_s: float = Field(default=5.0, gt=0)
     """Deadline per math item."""
+    cache_size: int = Field(default=100_000, ge=0)
+    """Verdicts kept across batches (0: none; identical answers in one batch are still judged once)."""
     sandbox: Literal["docker", "local", "off"] = "docker"
     sandboxes: int | None = Field(default=None, ge=1)
     max_items: int = Field(default=16_384, ge=1)

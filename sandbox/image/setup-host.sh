@@ -7,10 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 REFEREE=${REFEREE:-.venv/bin/referee}
 
-if ! command -v dockerd >/dev/null || ! command -v debootstrap >/dev/null; then
-    echo "referee: installing docker.io and debootstrap from Debian's packages" >&2
+if ! command -v dockerd >/dev/null || ! command -v debootstrap >/dev/null || ! command -v docker-compose >/dev/null; then
+    echo "referee: installing docker.io, docker-compose and debootstrap from Debian's packages" >&2
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io docker-compose debootstrap >/dev/null
 fi
 
 if ! docker info >/dev/null 2>&1; then
