@@ -101,3 +101,40 @@ def test_bearer_tokens_and_backpressure(secured: str) -> None:
     assert finished.status_code == 200
     assert [r["details"]["accuracy"]["verdict"] for r in finished.json()["results"]] == ["timeout", "timeout"]
     assert httpx.get(f"{secured}/healthz").status_code == 200  # health needs no token
+
+
+def test_with_docker_down_math_is_served_and_code_items_say_why() -> None:
+    from tests.conftest import _serve
+
+    for url in _serve({"REFEREE_SANDBOX": "docker", "DOCKER_HOST": "unix:///nonexistent/docker.sock"}):
+        deadline = time.monotonic() + 30
+        ready = httpx.get(f"{url}/readyz")
+        while ready.json()["sandbox"]["state"] == "starting" and time.monotonic() < deadline:
+            time.sleep(0.1)
+            ready = httpx.get(f"{url}/readyz")
+        assert ready.status_code == 503
+        body = ready.json()
+        assert body["not_ready"] == ["sandbox"] and body["sandbox"]["state"] == "unavailable"
+        assert "Docker" in body["sandbox"]["reason"]
+        math_item, _, _, code_item = httpx.post(f"{url}/v1/score", json={"items": ITEMS}, timeout=30).json()["results"]
+        assert math_item["status"] == "ok" and math_item["reward"] == 1.0
+        assert code_item["status"] == "error" and "Docker" in code_item["error"]
+
+
+def test_shutdown_finishes_the_batch_in_flight() -> None:
+    from tests.conftest import _serve
+
+    spin = {"kind": "stdio", "cases": [{"stdin": "", "stdout": "1"}], "time_limit": 1}
+    slow = [{"completion": "while True:\n    pass", "tests": spin}, ITEMS[0]]
+    server = _serve({"REFEREE_SANDBOX": "local"})
+    url = next(server)
+    deadline = time.monotonic() + 30
+    while httpx.get(f"{url}/readyz").status_code != 200 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(httpx.post, f"{url}/v1/score", json={"items": slow}, timeout=60)
+        time.sleep(0.4)
+        server.close()  # SIGTERM while the batch is being graded; returns once the server has exited
+        response = pending.result()
+    assert response.status_code == 200
+    assert [r["status"] for r in response.json()["results"]] == ["ok", "ok"]
