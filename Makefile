@@ -6,6 +6,14 @@ STAMP := $(VENV)/.installed
 
 .PHONY: serve grade test lint bench sandbox clean
 
+SERVE_STAMP := $(VENV)/.installed-serve
+
+$(SERVE_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(SERVE_STAMP)
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -13,15 +21,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## run the HTTP service on port 8000 (the sandbox pool starts in the background; code items wait for it)
-serve: $(STAMP)
+serve: $(SERVE_STAMP)
 	$(BIN)/referee serve --host $${REFEREE_HOST:-127.0.0.1} --port $${REFEREE_PORT:-8000}
 
 ## grade the example file with the CLI (the main job until the HTTP service lands)
-grade: $(STAMP)
+grade: $(SERVE_STAMP)
 	$(BIN)/referee grade examples/math.jsonl -o -
 
 ## Docker installed and running, and the sandbox image built (needs root and apt on a fresh machine)
-sandbox: $(STAMP)
+sandbox: $(SERVE_STAMP)
 	sandbox/image/setup-host.sh
 
 ## the whole test suite
