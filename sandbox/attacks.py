@@ -14,7 +14,7 @@ from typing import Any
 
 from graders.code import CodeOptions, CodeResult, Executor, grade_code
 
-__all__ = ["ATTACKS", "Attack", "AttackReport", "run_attack", "run_attacks"]
+__all__ = ["ATTACKS", "Attack", "AttackReport", "PROBE", "PROBE_PROGRAM", "run_attack", "run_attacks"]
 
 ESCAPED = {"kind": "stdio", "cases": [{"stdin": "", "stdout": "ESCAPED"}], "time_limit": 1}
 

@@ -28,6 +28,7 @@ from typing import Any, Self
 
 from graders.code.executor import Job, JobOutcome, RunOutcome
 from graders.errors import InfrastructureError, SandboxUnavailable, WorkerCrashed
+from sandbox.audit import hardening_problems
 from sandbox.channel import Channel, ProcessChannel, worker_source, zygote_source
 from sandbox.containers import ContainerChannel, ContainerSettings, docker_client, remove_leftovers
 
@@ -241,6 +242,8 @@ class SandboxPool(WorkerPool):
         self.settings = settings or ContainerSettings()
         self.client = client or docker_client()
         self.pool_id = secrets.token_hex(4)
+        self.audits: list[tuple[str, list[str]]] = []
+        """(container name, hardening problems) for every container this pool created."""
         super().__init__(self._make, size or os.cpu_count() or 1, jobs_per_worker=jobs_per_worker, retries=retries)
 
     def start(self) -> Self:
@@ -257,7 +260,15 @@ class SandboxPool(WorkerPool):
         return self
 
     def _make(self, index: int) -> Channel:
-        return ContainerChannel(self.client, self.settings, self.pool_id, index)
+        channel = ContainerChannel(self.client, self.settings, self.pool_id, index)
+        channel.container.reload()
+        problems = hardening_problems(channel.container.attrs, self.settings)
+        with self._lock:
+            self.audits.append((channel.container.name, problems))
+        if problems:  # never serve from a container that is not what it must be
+            channel.close()
+            raise SandboxUnavailable(f"container {channel.container.name} is not hardened: {'; '.join(problems)}")
+        return channel
 
     def containers(self) -> list[Any]:
         """The Docker objects of this pool's live containers (for audits)."""

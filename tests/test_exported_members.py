@@ -22,6 +22,7 @@ MODULES = [
     "graders.code.compare",
     "graders.code.grade",
     "sandbox.attacks",
+    "sandbox.audit",
     "sandbox.channel",
     "sandbox.containers",
     "sandbox.image",
