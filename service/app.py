@@ -156,6 +156,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
 
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Any) -> Any:
+        """Refuse a body over REFEREE_MAX_BODY_BYTES from its Content-Length, before reading it."""
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > settings.max_body_bytes:
+            detail = f"the body has {length} bytes, over REFEREE_MAX_BODY_BYTES={settings.max_body_bytes}"
+            return JSONResponse({"detail": detail}, status_code=413)
+        return await call_next(request)
+
     def authorized(request: Request) -> None:
         if not settings.tokens:
             return

@@ -49,6 +49,10 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+SERVERS: dict[str, subprocess.Popen[str]] = {}
+"""url -> the server process, for tests that disturb it."""
+
+
 def _serve(env: dict[str, str]) -> Iterator[str]:
     port = _free_port()
     full_env = {"PATH": "/usr/bin:/bin", "REFEREE_PORT": str(port), "REFEREE_WORKERS": "1", **env}
@@ -61,6 +65,7 @@ def _serve(env: dict[str, str]) -> Iterator[str]:
         text=True,
     )
     url = f"http://127.0.0.1:{port}"
+    SERVERS[url] = process
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -92,3 +97,14 @@ def server() -> Iterator[str]:
 def secured() -> Iterator[str]:
     env = {"REFEREE_SANDBOX": "local", "REFEREE_TOKENS": json.dumps([TOKEN]), "REFEREE_MAX_QUEUED_ITEMS": "3"}
     yield from _serve(env)
+
+
+@pytest.fixture(scope="module")
+def docker_server(docker: Any) -> Iterator[str]:
+    """A service with a real container pool (2 containers, 2 grader processes, no verdict cache)."""
+    env = {"REFEREE_SANDBOX": "docker", "REFEREE_SANDBOXES": "2", "REFEREE_WORKERS": "2", "REFEREE_CACHE_SIZE": "0"}
+    for url in _serve(env):
+        deadline = time.monotonic() + 60
+        while httpx.get(f"{url}/readyz").status_code != 200 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        yield url

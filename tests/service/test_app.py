@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "s3cret-token"
@@ -138,3 +139,39 @@ def test_shutdown_finishes_the_batch_in_flight() -> None:
         response = pending.result()
     assert response.status_code == 200
     assert [r["status"] for r in response.json()["results"]] == ["ok", "ok"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b'{"items": [{"completion": "\xff\xfe", "reference": "1"}]}', 400),  # invalid UTF-8
+        (b'{"items": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", 400),  # deeply nested
+        (b'{"items": [{"completion": "x", "reference": "1", "completion_tokens": 1' + b"0" * 5000 + b"}]}", 400),
+        (b"not json", 422),
+        (b'{"items": {"completion": "x"}}', 422),  # wrong type
+        (b'{"items": [], "reward": {"accuracy": {"weight": 1e309}}}', 422),  # an infinite weight
+    ],
+)
+def test_malformed_bodies_are_4xx_with_a_message(server: str, body: bytes, status: int) -> None:
+    response = httpx.post(f"{server}/v1/score", content=body, headers={"content-type": "application/json"}, timeout=30)
+    assert response.status_code == status and response.json()["detail"]
+
+
+def test_wrong_field_types_make_invalid_items_not_errors(server: str) -> None:
+    items = [{"completion": 5, "reference": "1"}, {"completion": "x", "reference": "1", "completion_tokens": 1e400}]
+    results = httpx.post(f"{server}/v1/score", json={"items": items[:1]}, timeout=30).json()["results"]
+    assert results[0]["status"] == "invalid" and "valid string" in results[0]["error"]
+    response = httpx.post(
+        f"{server}/v1/score",
+        content=b'{"items": [{"completion": "x", "reference": "1", "completion_tokens": 1e400}]}',
+        headers={"content-type": "application/json"},
+    )
+    assert response.json()["results"][0]["status"] == "invalid"
+
+
+def test_an_oversized_body_is_refused_before_it_is_read() -> None:
+    from tests.conftest import _serve
+
+    for url in _serve({"REFEREE_SANDBOX": "off", "REFEREE_MAX_BODY_BYTES": "4096"}):
+        response = httpx.post(f"{url}/v1/score", json={"items": [{"completion": "x" * 5000, "reference": "1"}]})
+        assert response.status_code == 413 and "REFEREE_MAX_BODY_BYTES=4096" in response.text
