@@ -138,3 +138,39 @@ def test_hostile_programs_and_inputs_mixed_into_ordinary_batches(docker_server: 
     for item in hostile_math:
         assert by_id[item["id"]]["reward"] in (0.0, None), by_id[item["id"]]
     _wait_ready(docker_server)
+
+
+def _dockerd() -> int:
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "dockerd":
+                    return int(entry.name)
+            except OSError:
+                continue
+    pytest.fail("no dockerd process on this host")
+
+
+def test_the_docker_daemon_unreachable_for_seconds(docker_server: str) -> None:
+    """dockerd paused (SIGSTOP) for 3 s mid-batch: attached streams stall, containers are retried or
+    replaced; every item ends ok with its right reward, or as an error, never as a silent 0."""
+    items = [_slow_code(n) for n in range(200, 216)] + [_math(n) for n in range(16)]
+    results: list[dict[str, Any]] = []
+    worker = threading.Thread(target=lambda: results.extend(_score(docker_server, items, timeout=300)))
+    worker.start()
+    time.sleep(0.8)
+    daemon = _dockerd()
+    os.kill(daemon, signal.SIGSTOP)
+    try:
+        time.sleep(3.0)
+    finally:
+        os.kill(daemon, signal.SIGCONT)
+    worker.join()
+    assert [r["id"] for r in results] == [i["id"] for i in items]
+    for result in results:
+        assert (result["status"], result["reward"]) == ("ok", 1.0) or (
+            result["status"] == "error" and result["reward"] is None and result["error"]
+        ), result
+    assert all(r["status"] == "ok" for r in results if r["id"].startswith("math"))
+    _wait_ready(docker_server, timeout_s=60)
+    assert _score(docker_server, [_slow_code(999)])[0]["reward"] == 1.0
