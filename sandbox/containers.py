@@ -40,6 +40,8 @@ class ContainerSettings:
     tmp_mb: int = 64
     tmp_inodes: int = 4096
     start_timeout_s: float = 30.0
+    runtime: str | None = None
+    """An OCI runtime registered with Docker, e.g. "runsc" (gVisor) for a second boundary; None: runc."""
 
 
 def docker_client() -> Any:
@@ -124,6 +126,7 @@ class ContainerChannel(SocketChannel):
                 environment={},
                 labels={LABEL: "worker", f"{LABEL}.pool": pool_id, f"{LABEL}.owner": owner_label()},
                 log_config={"type": "none"},
+                **({"runtime": settings.runtime} if settings.runtime else {}),
             )
         except Exception as exc:
             raise SandboxUnavailable(f"cannot create a sandbox container from {settings.image}: {exc}") from exc

@@ -137,7 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        sandbox = BackgroundSandbox(settings.sandbox, settings.sandboxes).start()
+        sandbox = BackgroundSandbox(settings.sandbox, settings.sandboxes, settings.sandbox_runtime).start()
         config = EngineConfig(
             workers=settings.workers, timeout_s=settings.timeout_s, cache_size=settings.cache_size, code=CodeOptions()
         )

@@ -21,9 +21,12 @@ State = Literal["starting", "ready", "unavailable", "off"]
 
 
 class BackgroundSandbox:
-    def __init__(self, backend: Literal["docker", "local", "off"], size: int | None = None) -> None:
+    def __init__(
+        self, backend: Literal["docker", "local", "off"], size: int | None = None, runtime: str | None = None
+    ) -> None:
         self.backend = backend
         self.size = size
+        self.runtime = runtime
         self.state: State = "off" if backend == "off" else "starting"
         self.reason: str | None = "the sandbox is off (REFEREE_SANDBOX=off)" if backend == "off" else None
         self._pool: WorkerPool | None = None
@@ -41,12 +44,12 @@ class BackgroundSandbox:
             if self.backend == "local":
                 pool: WorkerPool = LocalSandbox(self.size, allow_unsafe=True)
             else:
-                from sandbox.containers import docker_client
+                from sandbox.containers import ContainerSettings, docker_client
                 from sandbox.image import build_image
 
                 client = docker_client()
                 build_image(client, log=lambda message: log.info("sandbox image: %s", message))
-                pool = SandboxPool(self.size, client=client)
+                pool = SandboxPool(self.size, ContainerSettings(runtime=self.runtime), client=client)
             pool.start()
         except (RefereeError, OSError) as exc:
             self.state, self.reason = "unavailable", str(exc)

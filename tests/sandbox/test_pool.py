@@ -145,3 +145,10 @@ def test_a_missing_image_is_a_clear_error(docker: Any) -> None:
 
     with pytest.raises(SandboxUnavailable, match="referee sandbox build"):
         SandboxPool(1, ContainerSettings(image="referee-sandbox:no-such-tag"), client=docker).start()
+
+
+def test_the_runtime_setting_reaches_docker(docker: Any) -> None:
+    from graders.errors import SandboxUnavailable
+
+    with pytest.raises(SandboxUnavailable, match="runtime"):
+        SandboxPool(1, ContainerSettings(runtime="no-such-runtime"), client=docker).start()
