@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import resource
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
@@ -48,6 +49,9 @@ class EngineConfig:
     """Address-space limit of each grader process; ``None`` for none. Exceeding it scores 0."""
     math: MathOptions = DEFAULT_MATH_OPTIONS
     code: CodeOptions = CodeOptions()
+    stall_s: float | None = None
+    """No math task finishing for this long while work waits means a stuck pool, which is replaced
+    (default: max(30 s, 4 x timeout_s))."""
     code_concurrency: int | None = None
     """Code jobs in flight at once (default: twice the executor's workers, so none waits idle)."""
     reward: RewardSpec = field(default_factory=lambda: RewardSpec.parse(None))
@@ -166,12 +170,11 @@ class GradingEngine:
         )
         self._grader = grader
         self.workers = config.workers or os.cpu_count() or 1
-        self._pool = ProcessPool(
-            max_workers=self.workers,
-            max_tasks=config.max_tasks_per_worker,
-            initializer=_start_worker,
-            initargs=(config.worker_memory_mb,),
-        )
+        self._pool = self._new_pool()
+        self._pool_lock = threading.Lock()
+        self._generation = 0
+        self._progress = time.monotonic()
+        self.pool_restarts = 0
         self._cache: OrderedDict[Any, Any] = OrderedDict()
         self._cache_lock = threading.Lock()  # batches may be graded from several threads at once
         self.cache_hits = 0
@@ -183,6 +186,48 @@ class GradingEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _new_pool(self) -> ProcessPool:
+        return ProcessPool(
+            max_workers=self.workers,
+            max_tasks=self.config.max_tasks_per_worker,
+            initializer=_start_worker,
+            initargs=(self.config.worker_memory_mb,),
+        )
+
+    @property
+    def stall_s(self) -> float:
+        """No task of the pool finished for this long while work waits: the pool is stuck (a worker
+        killed while it held the pool's channel lock deadlocks pebble) and is replaced."""
+        return self.config.stall_s or max(30.0, 4 * self.config.timeout_s)
+
+    def _mark_progress(self, _future: Any) -> None:
+        self._progress = time.monotonic()
+
+    def _restart_pool(self, generation: int) -> None:
+        with self._pool_lock:
+            if generation != self._generation:
+                return  # another waiter restarted it already
+            stuck, self._pool = self._pool, self._new_pool()
+            self._generation += 1
+            self._progress = time.monotonic()
+            self.pool_restarts += 1
+        threading.Thread(target=stuck.stop, daemon=True).start()  # its futures end as cancelled
+
+    def _wait(self, future: Future[MathVerdict]) -> MathVerdict:
+        """``future.result()``, watching for a stuck pool while it waits."""
+        generation = getattr(future, "referee_generation", self._generation)
+        while True:
+            try:
+                return future.result(timeout=1.0)
+            except FutureTimeout:
+                if future.done():
+                    raise  # the task itself ran past its deadline
+            if generation != self._generation:
+                raise CancelledError("the grader pool was replaced")
+            if time.monotonic() - self._progress > self.stall_s:
+                self._restart_pool(generation)
+                raise CancelledError("the grader pool stalled and was replaced")
 
     def close(self) -> None:
         """Stop the workers (pending work is dropped: callers wait for their batches first)."""
@@ -203,9 +248,14 @@ class GradingEngine:
 
     def _submit(self, item: Item) -> Future[MathVerdict]:
         self.judged += 1
-        future: Future[MathVerdict] = self._pool.schedule(
-            self._grader, args=(item.completion, item.reference or "", self.config.math), timeout=self.config.timeout_s
-        )
+        with self._pool_lock:
+            future: Future[MathVerdict] = self._pool.schedule(
+                self._grader,
+                args=(item.completion, item.reference or "", self.config.math),
+                timeout=self.config.timeout_s,
+            )
+            future.referee_generation = self._generation  # type: ignore[attr-defined]
+        future.add_done_callback(self._mark_progress)
         return future
 
     def _judge(self, item: Item, future: Future[MathVerdict]) -> MathVerdict | str:
@@ -213,7 +263,7 @@ class GradingEngine:
         attempts = 0
         while True:
             try:
-                return future.result()
+                return self._wait(future)
             except FutureTimeout:
                 return MathVerdict(Verdict.TIMEOUT, 0.0, elapsed_ms=self.config.timeout_s * 1000)
             except MemoryError:

@@ -198,3 +198,20 @@ def test_the_spec_accuracy_timeout_overrides_the_engine_default() -> None:
         started = time.monotonic()
         (result,) = engine.grade([math("hang", "1")])
     assert result.details["accuracy"]["verdict"] == "timeout" and time.monotonic() - started < 3
+
+
+def test_a_stuck_grader_pool_is_replaced_and_the_batch_completes() -> None:
+    """A pool whose tasks never finish (pebble deadlocks when a worker dies holding its channel lock)."""
+    from concurrent.futures import Future
+
+    with GradingEngine(EngineConfig(workers=1, stall_s=1.5)) as engine:
+        stuck = engine._pool
+        never: Future[MathVerdict] = Future()
+        original = stuck.schedule
+        stuck.schedule = lambda *args, **kwargs: never  # type: ignore[method-assign]
+        started = time.monotonic()
+        results = engine.grade([math("\\boxed{2}", "2"), math("\\boxed{3}", "2")])
+        assert [r.reward for r in results] == [1.0, 0.0]
+        assert engine.pool_restarts == 1 and engine._pool is not stuck
+        assert 1.5 <= time.monotonic() - started < 15
+        stuck.schedule = original  # type: ignore[method-assign]
