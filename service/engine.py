@@ -248,15 +248,28 @@ class GradingEngine:
 
     def _submit(self, item: Item) -> Future[MathVerdict]:
         self.judged += 1
-        with self._pool_lock:
-            future: Future[MathVerdict] = self._pool.schedule(
-                self._grader,
-                args=(item.completion, item.reference or "", self.config.math),
-                timeout=self.config.timeout_s,
-            )
-            future.referee_generation = self._generation  # type: ignore[attr-defined]
-        future.add_done_callback(self._mark_progress)
-        return future
+        for attempt in range(2):
+            with self._pool_lock:
+                generation = self._generation
+                try:
+                    future: Future[MathVerdict] = self._pool.schedule(
+                        self._grader,
+                        args=(item.completion, item.reference or "", self.config.math),
+                        timeout=self.config.timeout_s,
+                    )
+                except RuntimeError:  # the pool broke (pebble marks it so after a channel error)
+                    if attempt:
+                        raise
+                    broken = True
+                else:
+                    broken = False
+                    future.referee_generation = generation  # type: ignore[attr-defined]
+            if broken:
+                self._restart_pool(generation)
+                continue
+            future.add_done_callback(self._mark_progress)
+            return future
+        raise RuntimeError("unreachable")  # pragma: no cover
 
     def _judge(self, item: Item, future: Future[MathVerdict]) -> MathVerdict | str:
         """The verdict, or an error message after the retries are spent."""

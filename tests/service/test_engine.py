@@ -215,3 +215,12 @@ def test_a_stuck_grader_pool_is_replaced_and_the_batch_completes() -> None:
         assert engine.pool_restarts == 1 and engine._pool is not stuck
         assert 1.5 <= time.monotonic() - started < 15
         stuck.schedule = original  # type: ignore[method-assign]
+
+
+def test_a_broken_grader_pool_is_replaced_when_work_arrives() -> None:
+    with GradingEngine(EngineConfig(workers=1)) as engine:
+        broken = engine._pool
+        broken.stop()
+        broken.join()
+        (result,) = engine.grade([math("\\boxed{5}", "5")])
+        assert result.reward == 1.0 and engine.pool_restarts == 1 and engine._pool is not broken
