@@ -60,6 +60,15 @@ def _names(reward: Any) -> list[str]:
     return list(RewardSpec.parse(reward).names)
 
 
+def _rows(solution_str: Any, ground_truth: Any, extra_info: Any) -> tuple[bool, list[dict[str, Any]]]:
+    """(whether the call is a batch, its items): lists in for batch reward managers, one row otherwise."""
+    batch = isinstance(solution_str, list)
+    solutions = solution_str if batch else [solution_str]
+    truths = ground_truth if batch else [ground_truth]
+    infos = extra_info if isinstance(extra_info, list) else [extra_info] * len(solutions)
+    return batch, [_item(s, g, e) for s, g, e in zip(solutions, truths, infos, strict=True)]
+
+
 def compute_score(
     data_source: Any,
     solution_str: Any,
@@ -71,12 +80,9 @@ def compute_score(
     **kwargs: Any,
 ) -> dict[str, Any] | list[dict[str, Any]]:
     names = _names(reward)
-    if isinstance(solution_str, list):
-        infos = extra_info if isinstance(extra_info, list) else [extra_info] * len(solution_str)
-        items = [_item(s, g, e) for s, g, e in zip(solution_str, ground_truth, infos, strict=True)]
-        return [_answer(r, names) for r in client(url).score(items, reward=reward)]
-    (result,) = client(url).score([_item(solution_str, ground_truth, extra_info)], reward=reward)
-    return _answer(result, names)
+    batch, items = _rows(solution_str, ground_truth, extra_info)
+    answers = [_answer(r, names) for r in client(url).score(items, reward=reward)]
+    return answers if batch else answers[0]
 
 
 async def compute_score_async(
@@ -90,11 +96,7 @@ async def compute_score_async(
     **kwargs: Any,
 ) -> dict[str, Any] | list[dict[str, Any]]:
     names = _names(reward)
-    batch = isinstance(solution_str, list)
-    solutions = solution_str if batch else [solution_str]
-    truths = ground_truth if batch else [ground_truth]
-    infos = extra_info if isinstance(extra_info, list) else [extra_info] * len(solutions)
-    items = [_item(s, g, e) for s, g, e in zip(solutions, truths, infos, strict=True)]
+    batch, items = _rows(solution_str, ground_truth, extra_info)
     async with AsyncRefereeClient(url) as async_client:
         results = await async_client.score(items, reward=reward)
     answers = [_answer(r, names) for r in results]
