@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import resource
+import signal
 import threading
 import time
 from collections import OrderedDict
@@ -137,6 +138,12 @@ def _code_result(item: Item, verdict: CodeResult) -> Result:
 
 def _error_result(item: Item, message: str) -> Result:
     return Result(id=item.id, reward=None, status=Status.ERROR, components={"accuracy": None}, error=message)
+
+
+_CRASH_CODES = frozenset({-signal.SIGSEGV, -signal.SIGBUS, -signal.SIGABRT})
+"""A worker that dies of these on every attempt at one answer was crashed by the answer (a stack that
+cannot grow under the worker's memory limit, a C library's assertion), not by the infrastructure;
+SIGKILL (the OOM killer, an operator) stays an infrastructure failure."""
 
 
 class GradingEngine:
@@ -273,7 +280,7 @@ class GradingEngine:
 
     def _judge(self, item: Item, future: Future[MathVerdict]) -> MathVerdict | str:
         """The verdict, or an error message after the retries are spent."""
-        attempts = 0
+        attempts = crashes = 0
         while True:
             try:
                 return self._wait(future)
@@ -283,7 +290,11 @@ class GradingEngine:
                 return MathVerdict(Verdict.RESOURCE_LIMIT, 0.0, reason="the answer needs more memory than allowed")
             except (ProcessExpired, CancelledError) as exc:
                 attempts += 1
+                crashes += isinstance(exc, ProcessExpired) and getattr(exc, "exitcode", None) in _CRASH_CODES
                 if attempts > self.config.retries:
+                    if crashes == attempts:  # the same answer crashed every fresh process: its own doing
+                        reason = f"the grader crashed on this answer {attempts} times (signal {-exc.exitcode})"  # type: ignore[union-attr]
+                        return MathVerdict(Verdict.RESOURCE_LIMIT, 0.0, reason=reason)
                     return f"grader worker died {attempts} times: {exc}"
                 future = self._submit(item)
             except Exception as exc:  # a grader bug must not take the batch down

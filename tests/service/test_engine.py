@@ -138,7 +138,7 @@ def test_hostile_inputs_each_return_within_the_deadline() -> None:
             (result,) = engine.grade([item])
             assert time.monotonic() - started < deadline + 1, item.completion[:40]
             assert result.status is Status.OK
-            assert result.details["accuracy"]["verdict"] in ("incorrect", "no_answer", "timeout")
+            assert result.details["accuracy"]["verdict"] in ("incorrect", "no_answer", "timeout", "resource_limit")
 
 
 def test_results_do_not_depend_on_the_number_of_workers() -> None:
@@ -224,3 +224,18 @@ def test_a_broken_grader_pool_is_replaced_when_work_arrives() -> None:
         broken.join()
         (result,) = engine.grade([math("\\boxed{5}", "5")])
         assert result.reward == 1.0 and engine.pool_restarts == 1 and engine._pool is not broken
+
+
+def segfaulting_grader(completion: str, reference: str, options: MathOptions) -> MathVerdict:
+    import ctypes
+
+    ctypes.string_at(0)  # SIGSEGV
+    raise AssertionError("unreachable")
+
+
+def test_an_answer_that_crashes_every_worker_scores_zero_as_a_resource_limit() -> None:
+    with GradingEngine(EngineConfig(workers=1), grader=segfaulting_grader) as engine:
+        (result,) = engine.grade([math("\\boxed{1}", "1")])
+    assert result.status is Status.OK and result.reward == 0.0
+    assert result.details["accuracy"]["verdict"] == "resource_limit"
+    assert "crashed on this answer 3 times (signal 11)" in result.details["accuracy"]["reason"]
