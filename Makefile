@@ -11,7 +11,7 @@ SERVE_STAMP := $(VENV)/.installed-serve
 $(SERVE_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[server]'
 	touch $(SERVE_STAMP)
 
 $(STAMP): pyproject.toml
@@ -20,8 +20,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## run the HTTP service on port 8000 (the sandbox pool starts in the background; code items wait for it)
+## run the HTTP service on port 8000: Docker set up first (installed and started when missing, as root);
+## the sandbox image is built by the service in the background, and code items are graded once /readyz is 200
 serve: $(SERVE_STAMP)
+	sandbox/image/setup-host.sh --docker-only || echo "referee: serving math and format only until Docker is up" >&2
 	$(BIN)/referee serve --host $${REFEREE_HOST:-127.0.0.1} --port $${REFEREE_PORT:-8000}
 
 ## grade the example file with the CLI (the main job until the HTTP service lands)
@@ -32,8 +34,9 @@ grade: $(SERVE_STAMP)
 sandbox: $(SERVE_STAMP)
 	sandbox/image/setup-host.sh
 
-## the whole test suite
+## the whole test suite, Docker-backed tests included: Docker and the sandbox image are set up first
 test: $(STAMP)
+	REFEREE=$(BIN)/referee sandbox/image/setup-host.sh
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -10,7 +10,6 @@ gets status ``error`` — never a silent 0. Results never depend on the number o
 from __future__ import annotations
 
 import os
-import resource
 import signal
 import threading
 import time
@@ -32,6 +31,7 @@ from graders.math.extract import answer_candidates
 from graders.math.normalize import normalize_answer
 from graders.math.parse import is_plain_number
 from graders.spec import Accuracy, RewardSpec, Sample
+from service.grader_processes import cap_growth, grader_context
 from service.schemas import Item, Result, Status
 
 __all__ = ["DEFAULT_ENGINE_CONFIG", "EngineConfig", "GradingEngine", "MathGrader"]
@@ -47,7 +47,8 @@ class EngineConfig:
     cache_size: int = 100_000
     max_tasks_per_worker: int = 10_000
     worker_memory_mb: int | None = 2048
-    """Address-space limit of each grader process; ``None`` for none. Exceeding it scores 0."""
+    """Address space each grader process may add to its warmed-up baseline; ``None`` for no limit.
+    An answer that needs more scores 0 (``resource_limit``)."""
     math: MathOptions = DEFAULT_MATH_OPTIONS
     code: CodeOptions = CodeOptions()
     stall_s: float | None = None
@@ -74,11 +75,11 @@ MathGrader = Callable[[str, str, MathOptions], MathVerdict]
 
 
 def _start_worker(memory_mb: int | None) -> None:
-    """Runs once in each new worker: cap its memory, and pay for imports before the first real item."""
-    if memory_mb is not None:
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    """Runs once in each new worker: pay for lazy imports before the first real item, then cap the
+    memory the worker may add to what it holds (its own baseline, never the caller's)."""
     grade_math("1", "1")
+    if memory_mb is not None:
+        cap_growth(memory_mb)
 
 
 def _math_key(item: Item, options: MathOptions) -> _Key:
@@ -141,9 +142,9 @@ def _error_result(item: Item, message: str) -> Result:
 
 
 _CRASH_CODES = frozenset({-signal.SIGSEGV, -signal.SIGBUS, -signal.SIGABRT})
-"""A worker that dies of these on every attempt at one answer was crashed by the answer (a stack that
-cannot grow under the worker's memory limit, a C library's assertion), not by the infrastructure;
-SIGKILL (the OOM killer, an operator) stays an infrastructure failure."""
+"""Deaths an answer can cause itself (a stack that cannot grow within the memory budget, a C library's
+assertion); the engine confirms them in a fresh worker before calling them a verdict. SIGKILL (the OOM
+killer, an operator) and other deaths are infrastructure failures."""
 
 
 class GradingEngine:
@@ -194,12 +195,13 @@ class GradingEngine:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _new_pool(self) -> ProcessPool:
+    def _new_pool(self, workers: int | None = None, max_tasks: int | None = None) -> ProcessPool:
         return ProcessPool(
-            max_workers=self.workers,
-            max_tasks=self.config.max_tasks_per_worker,
+            max_workers=workers or self.workers,
+            max_tasks=max_tasks or self.config.max_tasks_per_worker,
             initializer=_start_worker,
             initargs=(self.config.worker_memory_mb,),
+            context=grader_context(),
         )
 
     @property
@@ -280,7 +282,7 @@ class GradingEngine:
 
     def _judge(self, item: Item, future: Future[MathVerdict]) -> MathVerdict | str:
         """The verdict, or an error message after the retries are spent."""
-        attempts = crashes = 0
+        attempts = 0
         while True:
             try:
                 return self._wait(future)
@@ -288,17 +290,52 @@ class GradingEngine:
                 return MathVerdict(Verdict.TIMEOUT, 0.0, elapsed_ms=self.config.timeout_s * 1000)
             except MemoryError:
                 return MathVerdict(Verdict.RESOURCE_LIMIT, 0.0, reason="the answer needs more memory than allowed")
-            except (ProcessExpired, CancelledError) as exc:
+            except ProcessExpired as exc:
+                if exc.exitcode in _CRASH_CODES:
+                    return self._confirm_crash(item, exc)
                 attempts += 1
-                crashes += isinstance(exc, ProcessExpired) and getattr(exc, "exitcode", None) in _CRASH_CODES
                 if attempts > self.config.retries:
-                    if crashes == attempts:  # the same answer crashed every fresh process: its own doing
-                        reason = f"the grader crashed on this answer {attempts} times (signal {-exc.exitcode})"  # type: ignore[union-attr]
-                        return MathVerdict(Verdict.RESOURCE_LIMIT, 0.0, reason=reason)
+                    return f"grader worker died {attempts} times: {exc}"
+                future = self._submit(item)
+            except CancelledError as exc:
+                attempts += 1
+                if attempts > self.config.retries:
                     return f"grader worker died {attempts} times: {exc}"
                 future = self._submit(item)
             except Exception as exc:  # a grader bug must not take the batch down
                 return f"grader failed: {type(exc).__name__}: {exc}"
+
+    def _confirm_crash(self, item: Item, first: ProcessExpired) -> MathVerdict | str:
+        """A worker crashed on this answer: grade it again alone in a brand-new worker with the full
+        memory budget. Only a crash there too makes ``resource_limit``; any other outcome stands as it is."""
+        self.judged += 1
+        pool = self._new_pool(workers=1, max_tasks=1)
+        try:
+            future = pool.schedule(
+                self._grader,
+                args=(item.completion, item.reference or "", self.config.math),
+                timeout=self.config.timeout_s,
+            )
+            return future.result(timeout=self.config.timeout_s + self.stall_s)
+        except FutureTimeout:
+            if not future.done():
+                return f"the grader crashed ({first}) and its confirmation run did not finish"
+            return MathVerdict(Verdict.TIMEOUT, 0.0, elapsed_ms=self.config.timeout_s * 1000)
+        except MemoryError:
+            return MathVerdict(Verdict.RESOURCE_LIMIT, 0.0, reason="the answer needs more memory than allowed")
+        except ProcessExpired as again:
+            if again.exitcode in _CRASH_CODES:
+                reason = (
+                    f"the grader crashed on this answer twice (signal {-again.exitcode}), "
+                    "the second time alone in a fresh process with the full memory budget"
+                )
+                return MathVerdict(Verdict.RESOURCE_LIMIT, 0.0, reason=reason)
+            return f"grader worker died twice: {first}; then {again}"
+        except Exception as exc:  # a grader bug must not take the batch down
+            return f"grader failed: {type(exc).__name__}: {exc}"
+        finally:
+            pool.stop()  # type: ignore[no-untyped-call]
+            pool.join()
 
     def _grade_code(self, item: Item) -> CodeResult:
         assert self.executor is not None and item.tests is not None

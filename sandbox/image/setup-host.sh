@@ -1,19 +1,38 @@
 #!/usr/bin/env bash
 # Make this host ready for the sandbox: Docker installed and running, and the sandbox image built.
-# Installs Debian's docker.io and debootstrap when missing (needs root and apt), starts dockerd when
-# no daemon answers (systemd if present, else in the background with its log in /var/log/dockerd.log),
-# then runs `referee sandbox build` (a no-op when a current image exists).
+#
+#   setup-host.sh                 Docker + Compose + debootstrap, dockerd running, the image built
+#   setup-host.sh --docker-only   the same without the image (the service builds it in the background)
+#
+# Installs Debian's docker.io, docker-compose and debootstrap when missing (needs root and apt),
+# starts dockerd when no daemon answers (systemd if present, else in the background with its log in
+# /var/log/dockerd.log). Every step is skipped when already done. Where a step is impossible here
+# (not root, no apt-get), it says so in one line, with what to run, and exits 1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REFEREE=${REFEREE:-.venv/bin/referee}
+BUILD_IMAGE=1
+[ "${1:-}" = "--docker-only" ] && BUILD_IMAGE=0
 
-if ! command -v dockerd >/dev/null || ! command -v debootstrap >/dev/null || ! command -v docker-compose >/dev/null; then
-    echo "referee: installing docker.io, docker-compose and debootstrap from Debian's packages" >&2
+fail() {
+    echo "referee: $*" >&2
+    exit 1
+}
+
+missing=()
+command -v dockerd >/dev/null || missing+=(docker.io)
+command -v docker-compose >/dev/null || missing+=(docker-compose)
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+if [ ${#missing[@]} -gt 0 ]; then
+    [ "$(id -u)" -eq 0 ] || fail "the sandbox needs ${missing[*]} (Debian packages), and installing them needs root: run 'sudo make sandbox', then this command again"
+    command -v apt-get >/dev/null || fail "the sandbox needs ${missing[*]} and this host has no apt-get: install Docker (with Compose) and debootstrap yourself, then run this command again"
+    echo "referee: installing ${missing[*]} from Debian's packages (about a minute)" >&2
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io docker-compose debootstrap >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 if ! docker info >/dev/null 2>&1; then
+    [ "$(id -u)" -eq 0 ] || fail "Docker is installed but no daemon answers, and starting one needs root: run 'sudo make sandbox' (or start dockerd), then this command again"
     echo "referee: starting dockerd" >&2
     if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
         systemctl start docker
@@ -24,7 +43,9 @@ if ! docker info >/dev/null 2>&1; then
         docker info >/dev/null 2>&1 && break
         sleep 1
     done
-    docker info >/dev/null 2>&1 || { echo "referee: dockerd did not start; see /var/log/dockerd.log" >&2; exit 1; }
+    docker info >/dev/null 2>&1 || fail "dockerd did not start; see /var/log/dockerd.log"
 fi
 
-"$REFEREE" sandbox build
+if [ "$BUILD_IMAGE" = 1 ]; then
+    "$REFEREE" sandbox build
+fi

@@ -21,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from graders.spec import RewardSpec
+from graders.presets import component_names
 from service.client import AsyncRefereeClient, ScoredItem
 from service.integrations.common import REFERENCE_COLUMNS, client, item_from_row
 
@@ -113,11 +113,11 @@ def reward_funcs(
 ) -> list[RefereeRewardFunction]:
     """One function per component of ``reward`` (TRL sums them, weighting with ``reward_weights``;
     set those to the spec's weights, or pass ``total=True`` for one function giving the spec's reward)."""
-    spec = RewardSpec.parse(reward)  # fail at configuration time, not at the first step
+    names = component_names(reward)  # an unknown preset or component fails here, not at the first step
     shared = _SharedBatch(url, reward, reference_columns)
     if total:
         return [RefereeRewardFunction(shared, None)]
-    return [RefereeRewardFunction(shared, name) for name in spec.names]
+    return [RefereeRewardFunction(shared, name) for name in names]
 
 
 _DEFAULT = _SharedBatch(None, {"accuracy": 1.0, "format": 1.0}, REFERENCE_COLUMNS)

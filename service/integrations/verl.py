@@ -22,6 +22,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from graders.presets import component_names
 from service.client import AsyncRefereeClient, ScoredItem
 from service.integrations.common import client, item_from_row
 
@@ -55,9 +56,7 @@ def _answer(result: ScoredItem, names: Sequence[str]) -> dict[str, Any]:
 
 
 def _names(reward: Any) -> list[str]:
-    from graders.spec import RewardSpec
-
-    return list(RewardSpec.parse(reward).names)
+    return list(component_names(reward))
 
 
 def _rows(solution_str: Any, ground_truth: Any, extra_info: Any) -> tuple[bool, list[dict[str, Any]]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -233,9 +234,40 @@ def segfaulting_grader(completion: str, reference: str, options: MathOptions) ->
     raise AssertionError("unreachable")
 
 
-def test_an_answer_that_crashes_every_worker_scores_zero_as_a_resource_limit() -> None:
+def test_an_answer_that_crashes_a_fresh_worker_too_scores_zero_as_a_resource_limit() -> None:
     with GradingEngine(EngineConfig(workers=1), grader=segfaulting_grader) as engine:
         (result,) = engine.grade([math("\\boxed{1}", "1")])
+        assert engine.judged == 2  # the pool's attempt, then one confirmation in a fresh process
     assert result.status is Status.OK and result.reward == 0.0
     assert result.details["accuracy"]["verdict"] == "resource_limit"
-    assert "crashed on this answer 3 times (signal 11)" in result.details["accuracy"]["reason"]
+    assert "crashed on this answer twice (signal 11)" in result.details["accuracy"]["reason"]
+    assert "fresh process with the full memory budget" in result.details["accuracy"]["reason"]
+
+
+def segfault_once_grader(completion: str, reference: str, options: MathOptions) -> MathVerdict:
+    """Crashes the first worker that sees the marker path, like a worker with too little room."""
+    marker = Path(reference.split("|")[1])
+    if not marker.exists():
+        marker.write_text("crashed")
+        os.kill(os.getpid(), signal.SIGSEGV)
+    return grade_math(completion, reference.split("|")[0], options)
+
+
+def test_a_crash_that_a_fresh_worker_does_not_repeat_is_not_a_verdict(tmp_path: Path) -> None:
+    with GradingEngine(EngineConfig(workers=1), grader=segfault_once_grader) as engine:
+        (result,) = engine.grade([math("\\boxed{7}", f"7|{tmp_path / 'marker'}")])
+    assert result.status is Status.OK and result.reward == 1.0
+    assert result.details["accuracy"]["verdict"] == "correct"
+
+
+def killed_grader(completion: str, reference: str, options: MathOptions) -> MathVerdict:
+    os.kill(os.getpid(), signal.SIGKILL)
+    raise AssertionError("unreachable")
+
+
+def test_a_worker_killed_every_time_is_an_error_not_a_verdict() -> None:
+    with GradingEngine(EngineConfig(workers=1, retries=1), grader=killed_grader) as engine:
+        (result,) = engine.grade([math("\\boxed{1}", "1")])
+    assert result.status is Status.ERROR and result.reward is None
+    assert result.components == {"accuracy": None}
+    assert result.error and "died 2 times" in result.error
