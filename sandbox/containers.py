@@ -56,16 +56,30 @@ def docker_client() -> Any:
         raise SandboxUnavailable(f"Docker is not reachable: {exc}") from exc
 
 
+def _pid_namespace() -> str:
+    """This process's PID namespace: a service inside a container sees other PIDs than the host."""
+    try:
+        return str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        return "?"
+
+
 def owner_label() -> str:
-    """Who owns a container: this host and process, so that start-up can tell leftovers from live pools."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """Who owns a container: this host, PID namespace and process, so that start-up can tell leftovers
+    from live pools."""
+    return f"{socket.gethostname()}:{_pid_namespace()}:{os.getpid()}"
 
 
 def _owner_gone(owner: str | None) -> bool:
-    """A container is a leftover when its owning process on this host no longer exists."""
-    host, _, pid = (owner or "").rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return owner is None  # another host's pool is not ours to judge; unlabelled ones are leftovers
+    """A container is a leftover when its owning process, in this host and PID namespace, no longer exists.
+
+    Another host's or another PID namespace's pool (a service in a container beside one on the host)
+    is not ours to judge: its PIDs mean nothing here. Unlabelled containers are leftovers."""
+    if owner is None:
+        return True
+    host, namespace, pid = (["", "", ""] + owner.split(":"))[-3:]
+    if host != socket.gethostname() or namespace != _pid_namespace() or not pid.isdigit():
+        return False
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:

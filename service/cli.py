@@ -2,7 +2,8 @@
 
 ``referee grade INPUT.jsonl [-o OUTPUT.jsonl] [--workers N] [--timeout S] [--sandbox docker|local|off]
 [--reward SPEC]``,
-``referee sandbox build [--offline | --registry] [--force]`` and ``referee sandbox check``.
+``referee sandbox build [--offline | --registry] [--force]``, ``referee sandbox check`` and
+``referee compose build [--base IMAGE]``.
 
 Every input line gets exactly one output line, in order. A line that is not a valid item becomes a
 result with status ``invalid`` and the reason; the run goes on. The exit code is non-zero only for
@@ -89,6 +90,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--sandboxes", type=_positive_int, default=1, help="containers to attack (default 1)")
     check.add_argument(
         "--attack", action="append", metavar="TEXT", help="only the attacks whose name contains TEXT (repeatable)"
+    )
+    compose = sub.add_parser("compose", help="build the images that docker compose runs (no registry needed)")
+    compose_actions = compose.add_subparsers(dest="action", required=True)
+    compose_build = compose_actions.add_parser("build", help="the sandbox image and the service image")
+    compose_build.add_argument(
+        "--base", default=None, help="the service image's base (default: Debian's python3 from debootstrap)"
     )
     return parser
 
@@ -231,6 +238,26 @@ def _sandbox_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compose_build(args: argparse.Namespace) -> int:
+    from sandbox.containers import docker_client
+    from sandbox.image import build_image
+    from service.image import build_service_image
+
+    def log(message: str) -> None:
+        print(f"referee: {message}", file=sys.stderr)
+
+    try:
+        client = docker_client()
+        sandbox_tag, how = build_image(client, log=log)
+        log(f"sandbox image {sandbox_tag} ({how})")
+        tag, seconds = build_service_image(client, base=args.base, log=log)
+    except RefereeError as exc:
+        log(str(exc))
+        return 1
+    log(f"service image {tag} ({seconds:.1f} s); now: docker-compose up -d")
+    return 0
+
+
 def _sandbox_check(args: argparse.Namespace) -> int:
     from sandbox.attacks import ATTACKS, run_attack
     from sandbox.pool import SandboxPool
@@ -288,6 +315,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(args)
     if args.command == "sandbox":
         return _sandbox_build(args) if args.action == "build" else _sandbox_check(args)
+    if args.command == "compose":
+        return _compose_build(args)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -8,24 +8,18 @@ version and labelled with a digest of the recipe, so a changed recipe is rebuilt
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
-import subprocess
-import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from graders.errors import SandboxUnavailable
+from sandbox.image.rootfs import SUITE, import_debian_root
 
 __all__ = ["BASE_IMAGE", "IMAGE_NAME", "PACKAGES", "build_image", "image_tag", "recipe_digest"]
 
 IMAGE_NAME = "referee-sandbox"
 BASE_IMAGE = "debian:bookworm-slim"
 PACKAGES = ("python3", "g++")
-SUITE = "bookworm"
 DOCKERFILE_DIR = Path(__file__).resolve().parent
-DEFAULT_MIRROR = "http://deb.debian.org/debian"
 
 
 def image_tag() -> str:
@@ -40,23 +34,6 @@ def recipe_digest() -> str:
     return hashlib.sha256(recipe).hexdigest()[:16]
 
 
-def _mirror() -> str:
-    """The Debian mirror apt already uses here (deb822 or one-line sources), else deb.debian.org."""
-    for path in (Path("/etc/apt/sources.list.d/debian.sources"), Path("/etc/apt/sources.list")):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError:
-            continue
-        for line in text.splitlines():
-            line = line.strip()
-            if line.startswith("URIs:"):
-                return line.split()[1]
-            if line.startswith("deb ") and "security" not in line:
-                parts = [p for p in line.split() if not p.startswith("[")]
-                return parts[1]
-    return DEFAULT_MIRROR
-
-
 def _current(client: Any, tag: str) -> bool:
     try:
         image = client.images.get(tag)
@@ -66,36 +43,8 @@ def _current(client: Any, tag: str) -> bool:
 
 
 def _build_offline(client: Any, tag: str, log: Any) -> None:
-    if shutil.which("debootstrap") is None:
-        raise SandboxUnavailable("the offline build needs debootstrap: apt-get install -y debootstrap")
-    with tempfile.TemporaryDirectory(prefix="referee-rootfs-") as work:
-        root = os.path.join(work, "root")
-        command = [
-            "debootstrap",
-            "--variant=minbase",
-            f"--include={','.join(PACKAGES)}",
-            SUITE,
-            root,
-            _mirror(),
-        ]
-        log(f"debootstrap of {', '.join(PACKAGES)} from {command[-1]} (about a minute)")
-        done = subprocess.run(command, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise SandboxUnavailable(f"debootstrap failed: {done.stdout[-2000:]}{done.stderr[-2000:]}")
-        for junk in ("var/cache/apt/archives", "var/lib/apt/lists", "usr/share/doc", "usr/share/man"):
-            shutil.rmtree(os.path.join(root, junk), ignore_errors=True)
-        log("docker import")
-        tar = subprocess.Popen(["tar", "-C", root, "-c", "."], stdout=subprocess.PIPE)
-        changes = [
-            f"LABEL referee.sandbox=image referee.recipe={recipe_digest()}",
-            'CMD ["/usr/bin/python3"]',
-        ]
-        imported = subprocess.run(
-            ["docker", "import", *[f"--change={c}" for c in changes], "-", tag], stdin=tar.stdout, capture_output=True
-        )
-        tar.wait()
-        if imported.returncode != 0 or tar.returncode != 0:
-            raise SandboxUnavailable(f"docker import failed: {imported.stderr.decode()[-2000:]}")
+    labels = {"referee.sandbox": "image", "referee.recipe": recipe_digest()}
+    import_debian_root(tag, PACKAGES, labels=labels, cmd=["/usr/bin/python3"], log=log)
 
 
 def _build_dockerfile(client: Any, tag: str, pull: bool) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from graders.code import CodeVerdict, grade_code
-from sandbox.containers import LABEL, ContainerSettings
+from sandbox.containers import LABEL, ContainerSettings, owner_label
 from sandbox.pool import SandboxPool
 
 pytestmark = pytest.mark.docker
@@ -111,25 +111,35 @@ def test_workers_are_recycled_after_a_number_of_jobs(docker: Any) -> None:
 
 
 def test_leftovers_of_a_dead_run_are_removed_at_start_up(docker: Any, pool: SandboxPool) -> None:
-    """A container whose owner died goes; a live pool's containers (the session's) stay."""
+    """A container whose owner died goes; a live pool's containers (the session's) stay, and so do those
+    of another PID namespace (a service in a container), whose PIDs mean nothing here."""
     settings = ContainerSettings()
-    dead_owner = f"{socket.gethostname()}:{2**22 + 12345}"  # above pid_max: never a live process
-    leftover = docker.containers.create(
-        settings.image,
-        command=["/bin/sleep", "600"],
-        labels={LABEL: "worker", f"{LABEL}.pool": "crashed", f"{LABEL}.owner": dead_owner},
-        network_mode="none",
-    )
+    here = owner_label().rsplit(":", 1)[0]
+    owners = {
+        "dead": f"{here}:{2**22 + 12345}",  # above pid_max: never a live process
+        "elsewhere": f"{socket.gethostname()}:4026599999:{2**22 + 12345}",  # another PID namespace
+    }
+    created = {
+        name: docker.containers.create(
+            settings.image,
+            command=["/bin/sleep", "600"],
+            labels={LABEL: "worker", f"{LABEL}.pool": f"crashed-{name}", f"{LABEL}.owner": owner},
+            network_mode="none",
+        )
+        for name, owner in owners.items()
+    }
     try:
         with SandboxPool(1, client=docker) as fresh:
             assert _passes(fresh)
-        assert not docker.containers.list(all=True, filters={"id": leftover.id})
+        assert not docker.containers.list(all=True, filters={"id": created["dead"].id})
+        assert docker.containers.list(all=True, filters={"id": created["elsewhere"].id})
         assert _passes(pool)  # the session pool was not touched
     finally:
-        try:
-            leftover.remove(force=True)
-        except Exception:
-            pass
+        for container in created.values():
+            try:
+                container.remove(force=True)
+            except Exception:
+                pass
 
 
 def test_closing_a_pool_removes_its_containers(docker: Any) -> None:
