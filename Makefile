@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve grade test lint bench sandbox clean
+.PHONY: serve grade test lint bench sandbox compose clean
 
 SERVE_STAMP := $(VENV)/.installed-serve
 
@@ -33,6 +33,12 @@ grade: $(SERVE_STAMP)
 ## Docker installed and running, and the sandbox image built (needs root and apt on a fresh machine)
 sandbox: $(SERVE_STAMP)
 	sandbox/image/setup-host.sh
+
+## the service under Docker Compose: Docker set up, both images built without a registry, the stack up
+compose: $(SERVE_STAMP)
+	REFEREE=$(BIN)/referee sandbox/image/setup-host.sh --docker-only
+	$(BIN)/referee compose build
+	docker-compose up -d
 
 ## the whole test suite, Docker-backed tests included: Docker and the sandbox image are set up first
 test: $(STAMP)

@@ -28,11 +28,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     command -v apt-get >/dev/null || fail "the sandbox needs ${missing[*]} and this host has no apt-get: install Docker (with Compose) and debootstrap yourself, then run this command again"
     echo "referee: installing ${missing[*]} from Debian's packages (about a minute)" >&2
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 if ! docker info >/dev/null 2>&1; then
-    [ "$(id -u)" -eq 0 ] || fail "Docker is installed but no daemon answers, and starting one needs root: run 'sudo make sandbox' (or start dockerd), then this command again"
+    [ "$(id -u)" -eq 0 ] || fail "Docker is installed but no daemon answers this user, and starting one needs root: run 'sudo make sandbox' (or start dockerd), then this command again"
     echo "referee: starting dockerd" >&2
     if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
         systemctl start docker
