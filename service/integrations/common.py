@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import threading
@@ -15,6 +16,16 @@ __all__ = ["client", "completion_text", "item_from_row"]
 REFERENCE_COLUMNS = ("solution", "answer", "reference", "ground_truth")
 _clients: dict[str, RefereeClient] = {}
 _lock = threading.Lock()
+
+
+def _close_clients() -> None:
+    with _lock:
+        for shared in _clients.values():
+            shared.close()
+        _clients.clear()
+
+
+atexit.register(_close_clients)  # their connections are closed, not dropped at interpreter exit
 
 
 def client(url: str | None = None) -> RefereeClient:
