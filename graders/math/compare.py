@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import sympy
+from sympy.core.function import AppliedUndef
 
 from graders.math.parse import Answer, Expr, Interval, Matrix, Num, Relation, Seq, Text, Union, Value
 
@@ -115,9 +116,7 @@ def _scalars_equal(gold: Num | Expr, pred: Num | Expr, config: CompareConfig) ->
     if not isinstance(a, sympy.Expr) or not isinstance(b, sympy.Expr):
         return False
     free_a, free_b = a.free_symbols, b.free_symbols
-    if free_a != free_b:
-        return False
-    if not free_a:
+    if not free_a and not free_b:
         decimal: Num | None = (
             gold if isinstance(gold, Num) and gold.places else pred if isinstance(pred, Num) and pred.places else None
         )
@@ -130,23 +129,77 @@ def _scalars_equal(gold: Num | Expr, pred: Num | Expr, config: CompareConfig) ->
                 value = Fraction(str(sympy.Float(other, _PRECISION)))
                 return _decimal_matches(decimal, value, config)
         return _close(na, nb)
-    return _same_function(a, b, sorted(free_a, key=str), config)
+    return _same_function(a, b, sorted(free_a | free_b, key=str), config)
+
+
+_PROBES = tuple(
+    sympy.Rational(p, q)
+    for p, q in ((1, 2), (2, 1), (3, 1), (1, 3), (3, 2), (5, 1), (1, 10), (10007, 3))
+    for p in (p, -p)
+)
+"""Values of both signs, small and large, integers and fractions: where branches (``sqrt``, ``abs``,
+``log``, powers of negatives) part, some of them land on the real line on both sides."""
+
+
+_POINT_TOLERANCE = sympy.Float("1e-30", _PRECISION)
+"""At a sample point, values agree to 30 digits: a trigonometric function of a large argument loses
+some of the 60 digits computed, and no two different expressions of a random point agree that far."""
+
+
+def _tolerance(va: sympy.Expr, vb: sympy.Expr) -> bool:
+    """Close at a sample point: relative, or absolute near zero (cancellation leaves dust)."""
+    diff = abs(va - vb)
+    return bool(diff <= _POINT_TOLERANCE * max(abs(va), abs(vb), 1))
+
+
+def _evaluate(expr: sympy.Expr, point: dict[sympy.Symbol, sympy.Rational]) -> sympy.Expr | None:
+    try:
+        value = sympy.N(expr.subs(point), _PRECISION)
+    except Exception:  # sympy raises anything from its evaluators
+        return None
+    if not value.is_number or value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        return None
+    return value
+
+
+def _is_real(value: sympy.Expr) -> bool:
+    return bool(abs(sympy.im(value)) <= _POINT_TOLERANCE * max(abs(value), 1))
+
+
+def _points(symbols: list[sympy.Symbol], config: CompareConfig) -> list[dict[sympy.Symbol, sympy.Rational]]:
+    """Positive random points (where the textbook identities hold), then points of both signs."""
+    rng = random.Random(config.seed)
+    points = [
+        {s: sympy.Rational(rng.randint(11, 97), rng.randint(5, 23)) for s in symbols} for _ in range(config.points)
+    ]
+    if len(symbols) == 1:
+        points.extend({symbols[0]: probe} for probe in _PROBES)
+    else:
+        points.extend({s: rng.choice(_PROBES) for s in symbols} for _ in range(10 * config.points))
+    return points
 
 
 def _same_function(a: sympy.Expr, b: sympy.Expr, symbols: list[sympy.Symbol], config: CompareConfig) -> bool:
-    """Equal at ``config.points`` random positive points (exact arithmetic, then 60 digits)."""
-    rng = random.Random(config.seed)
-    for _ in range(config.points):
-        point = {s: sympy.Rational(rng.randint(11, 97), rng.randint(5, 23)) for s in symbols}
-        try:
-            va, vb = sympy.N(a.subs(point), _PRECISION), sympy.N(b.subs(point), _PRECISION)
-        except Exception:
-            return bool(sympy.simplify(a - b) == 0)
-        if not (va.is_number and vb.is_number):
-            return bool(sympy.simplify(a - b) == 0)
-        if not _close(va, vb):
+    """Equal as functions of ``symbols``: agreeing at ``config.points`` points at least and never
+    disagreeing where both sides are real. Points where either side is undefined are skipped, and so
+    are points where the sides differ off the real line (principal branches may part there)."""
+    agreements = 0
+    for point in _points(symbols, config):
+        va, vb = _evaluate(a, point), _evaluate(b, point)
+        if va is None or vb is None:
+            continue
+        if _tolerance(va, vb):
+            agreements += 1
+            continue
+        real_a, real_b = (
+            abs(sympy.im(va)) <= _RELATIVE * max(abs(va), 1),
+            abs(sympy.im(vb)) <= _RELATIVE * max(abs(vb), 1),
+        )
+        if real_a and real_b:
             return False
-    return True
+    if agreements >= config.points:
+        return True
+    return bool(sympy.simplify(a - b) == 0)
 
 
 def _ratio_constant(a: sympy.Expr, b: sympy.Expr, *, positive: bool, config: CompareConfig) -> bool:
@@ -231,18 +284,12 @@ def _as_interval(value: Value) -> Interval | None:
     def is_var(v: Value) -> bool:
         return (
             isinstance(v, Expr)
-            and isinstance(v.expr, sympy.Symbol | sympy.Function | sympy.Abs)
+            and isinstance(v.expr, sympy.Symbol | AppliedUndef)  # x, f(x); |x| is solved instead
             and not isinstance(v.expr, sympy.Number)
         )
 
     sides, ops = value.sides, value.ops
-    if (
-        len(ops) == 2
-        and is_var(sides[1])
-        and ops[0] == ops[1][:1] + ops[1][1:]
-        and ops[0][0] == ops[1][0]
-        and ops[0][0] in "<>"
-    ):
+    if len(ops) == 2 and is_var(sides[1]) and ops[0][0] == ops[1][0] and ops[0][0] in "<>":  # a < x <= b
         lo, hi = (sides[0], sides[2]) if ops[0][0] == "<" else (sides[2], sides[0])
         lo_op, hi_op = (ops[0], ops[1]) if ops[0][0] == "<" else (ops[1], ops[0])
         return Interval(lo, hi, lo_op.endswith("="), hi_op.endswith("="))
@@ -266,6 +313,70 @@ def _intervals_equal(gold: Interval, pred: Interval, config: CompareConfig) -> b
         and values_equal(gold.low, pred.low, config)
         and values_equal(gold.high, pred.high, config)
     )
+
+
+_SOLVABLE = ("<", "<=", ">", ">=")
+
+
+def _solution_set(value: Relation) -> tuple[Interval, ...] | None:
+    """The real solutions of a one-variable (chained) inequality, as intervals: ``|x-3| > 2`` is
+    ``(-oo, 1) U (5, oo)``, ``1 <= |z| <= 3/2`` is ``[-3/2, -1] U [1, 3/2]``. None when it is not one."""
+    if not value.ops or any(op not in _SOLVABLE for op in value.ops):
+        return None
+    if not all(isinstance(side, Num | Expr) for side in value.sides):
+        return None
+    sides = [_as_sympy(side) for side in value.sides]  # type: ignore[arg-type]
+    symbols = set().union(*(side.free_symbols for side in sides))
+    if len(symbols) != 1:
+        return None
+    (symbol,) = symbols
+    real = sympy.Symbol(symbol.name, real=True)
+    solutions: sympy.Set = sympy.S.Reals
+    try:
+        for left, op, right in zip(sides, value.ops, sides[1:], strict=False):
+            relation = sympy.Rel(left.subs(symbol, real), right.subs(symbol, real), op)
+            solutions = solutions.intersect(sympy.solve_univariate_inequality(relation, real, relational=False))
+    except (NotImplementedError, TypeError, ValueError):
+        return None
+    return _intervals_of(solutions)
+
+
+def _intervals_of(found: sympy.Set) -> tuple[Interval, ...] | None:
+    parts = found.args if isinstance(found, sympy.Union) else (found,)
+    intervals = []
+    for part in parts:
+        if part is sympy.S.EmptySet:
+            continue
+        if part is sympy.S.Reals:
+            part = sympy.Interval(-sympy.oo, sympy.oo, True, True)
+        if not isinstance(part, sympy.Interval):
+            return None
+        intervals.append(Interval(Expr(part.start), Expr(part.end), not part.left_open, not part.right_open))
+    return tuple(intervals)
+
+
+def _real_set(value: Value) -> tuple[Interval, ...] | None:
+    """An interval, a union of intervals, or an inequality's solutions, as intervals."""
+    if isinstance(value, Union):
+        parts = [_real_set(part) for part in value.parts]
+        return None if any(p is None for p in parts) else tuple(i for p in parts for i in p or ())
+    if isinstance(value, Relation):
+        simple = _as_interval(value)
+        return (simple,) if simple is not None else _solution_set(value)
+    interval = _as_interval(value)
+    return (interval,) if interval is not None else None
+
+
+def _real_sets_equal(gold: tuple[Interval, ...], pred: tuple[Interval, ...], config: CompareConfig) -> bool:
+    if len(gold) != len(pred):
+        return False
+    remaining = list(pred)
+    for interval in gold:
+        match = next((p for p in remaining if _intervals_equal(interval, p, config)), None)
+        if match is None:
+            return False
+        remaining.remove(match)
+    return True
 
 
 def _texts(value: Value) -> str | None:
@@ -298,7 +409,7 @@ def values_equal(gold: Value, pred: Value, config: CompareConfig = DEFAULT_COMPA
             )
             return values_equal(plain, pred, config) or values_equal(scaled, pred, config)
         gold = plain
-    if isinstance(pred, Num | Expr) and pred.percent:
+    if isinstance(pred, Num | Expr) and pred.percent:  # against a bare reference, p% means p/100 only
         pred = (
             Num(pred.value / 100, None if pred.places is None else pred.places + 2)
             if isinstance(pred, Num)
@@ -330,10 +441,10 @@ def values_equal(gold: Value, pred: Value, config: CompareConfig = DEFAULT_COMPA
         )
     if isinstance(gold, Relation) and isinstance(pred, Relation):
         return _relations_equal(gold, pred, config)
-    if isinstance(gold, Relation | Interval | Seq) and isinstance(pred, Relation | Interval | Seq):
-        gi, pi = _as_interval(gold), _as_interval(pred)
-        if gi is not None and pi is not None:
-            return _intervals_equal(gi, pi, config)
+    if isinstance(gold, Relation | Interval | Seq | Union) and isinstance(pred, Relation | Interval | Seq | Union):
+        gold_set, pred_set = _real_set(gold), _real_set(pred)
+        if gold_set is not None and pred_set is not None:
+            return _real_sets_equal(gold_set, pred_set, config)
     return False
 
 

@@ -30,7 +30,11 @@ _UNBRACED_BOX = re.compile(r"[^\s$]+")
 _CONNECTOR_WORDS_MAX = 4
 _MAX_JOINED_BOXES = 100  # more parts than the parser accepts anyway
 _ANCHOR = re.compile(
-    r"(?:\*\*\s*)?(?:final\s+answer\s*(?:is|:)|the\s+answer\s+is|answer\s*(?:is|:))(?:\s*\*\*)?\s*:?",
+    r"(?:\*\*\s*)?(?:final\s+answer\s*(?:is|:)|the\s+answer\s+is|answer\s*(?:is|:)"
+    # the same in the languages reasoning models answer in, and GSM8K's "#### 72"
+    r"|(?:la\s+)?réponse(?:\s+finale)?\s*(?:est|:)|(?:la\s+)?respuesta(?:\s+final)?\s*(?:es|:)"
+    r"|(?:die\s+)?antwort\s*(?:ist|:)|(?:la\s+)?risposta\s*(?:è|:)|(?:a\s+)?resposta\s*(?:é|:)|ответ\s*:"
+    r"|最终答案\s*(?:是|为|：|:)?|答案\s*(?:是|为|：|:)|答え\s*(?:は|：|:)|####)(?:\s*\*\*)?\s*[:：]?",
     re.IGNORECASE,
 )
 _MATH_ENV = re.compile(
@@ -38,7 +42,8 @@ _MATH_ENV = re.compile(
     re.DOTALL,
 )
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)*(?:\s*/\s*\d+)?|-?\.\d+")
-_SENTENCE_END = re.compile(r"\.(?:\s|$)|\n")
+_SENTENCE_END = re.compile(r"\.(?:\s|$)|\n|。")
+_NOT_MATH_SCRIPT = re.compile(r"[^\x00-\x7f]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,12 +150,15 @@ def _anchored_answer(text: str) -> tuple[list[str], int] | None:
     rest = text[last.end() :].lstrip(" \t:*")
     end = _SENTENCE_END.search(rest)
     segment = rest[: end.start()] if end else rest
-    segment = segment.strip().strip('"\\').strip()
+    segment = re.sub(r'^\\?"|\\?"$', "", segment.strip()).strip()  # quotes, JSON-escaped or not
     if not segment:
         return None
     words = segment.split(" is ")
     readings = [words[-1] if len(words) > 1 else segment]
-    number = _last_number(segment)
+    ascii_only = _NOT_MATH_SCRIPT.sub(" ", segment).strip()  # "每份应该是 (\frac{2}{5}) 吨" -> (\frac{2}{5})
+    if ascii_only and ascii_only != readings[0] and not re.search(r"[A-Za-z]{3,}\s+[A-Za-z]{3,}", ascii_only):
+        readings.append(ascii_only)
+    number = _first_number(segment)
     if number is not None and number[0] != readings[0]:
         readings.append(number[0])
     return readings, last.start()
@@ -163,9 +171,29 @@ def _last_math_env(text: str) -> tuple[str, int] | None:
     return next(g for g in found.groups() if g is not None), found.end()
 
 
+def _first_number(text: str) -> tuple[str, int] | None:
+    found = _NUMBER.search(text)
+    return (found.group(0), found.end()) if found else None
+
+
 def _last_number(text: str) -> tuple[str, int] | None:
     found = _last_match(_NUMBER, text)
     return (found.group(0), found.end()) if found else None
+
+
+_FORMULA = re.compile(r"[\w\s.+\-*/^()\[\],|!=<>]+")
+_TWO_WORDS = re.compile(r"[A-Za-z]{3,}\s+[A-Za-z]{3,}")
+MAX_FORMULA_CHARS = 2000
+
+
+def _is_formula(text: str) -> bool:
+    """One line of plain-text math, however long (an expanded polynomial): never two words in a row."""
+    return (
+        len(text) <= MAX_FORMULA_CHARS
+        and "\n" not in text
+        and _FORMULA.fullmatch(text) is not None
+        and not _TWO_WORDS.search(text)
+    )
 
 
 def answer_candidates(text: str, *, short_limit: int = DEFAULT_SHORT_LIMIT) -> list[Candidate]:
@@ -185,7 +213,7 @@ def answer_candidates(text: str, *, short_limit: int = DEFAULT_SHORT_LIMIT) -> l
         later_anchor = anchored is not None and anchored[1] >= boxed[1]
         return [*anchor_candidates, box] if later_anchor else [box]
     candidates.extend(anchor_candidates)
-    if graded and len(graded) <= short_limit:
+    if graded and (len(graded) <= short_limit or _is_formula(graded)):
         candidates.append(Candidate(graded, "whole"))
     # Last resorts: whichever of the last math environment and the last number ends later.
     tail = [

@@ -57,10 +57,18 @@ class MathVerdict:
     reason: str | None = None
 
 
+LAST_RESORT_RULES = frozenset({"math_env", "last_number"})
+"""Never used for a reference: a number fished out of a reference that does not parse (a cut-off
+``\\frac{3}{``, a solution without a final answer) would make a wrong gold answer."""
+
+
 def read_reference(reference: str) -> Answer:
-    """Parse a reference as datasets store it; raises ``UnscorableError`` when it cannot be read."""
+    """Parse a reference as datasets store it (a box, an anchored final answer, or the whole text);
+    raises ``UnscorableError`` when it cannot be read."""
     last: Exception | None = None
     for candidate in answer_candidates(reference, short_limit=REFERENCE_SHORT_LIMIT):
+        if candidate.rule in LAST_RESORT_RULES:
+            continue
         try:
             return parse_reference(candidate.text)
         except UnscorableError as exc:

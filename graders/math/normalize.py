@@ -43,7 +43,12 @@ _SPACING = re.compile(r"(?<!\\)\\(?:[,;:! ]|q?quad(?![a-zA-Z])|displaystyle(?![a
 _FRAC_VARIANTS = re.compile(r"\\[dtc]frac(?![a-zA-Z])")
 _DELIMITERS = re.compile(r"\\[()\[\]]|\\?\$")
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree(?![a-zA-Z])")
-_TEXT_MACRO = re.compile(r"\\(?:text|mathrm|textbf|textit|mbox|textnormal|mathbf|operatorname|textrm)\s*\{([^{}]*)\}")
+_TEXT_MACRO = re.compile(
+    r"\\(?:text|mathrm|textbf|textit|mbox|textnormal|mathbf|operatorname|textrm)\s*\{([^{}]*)\}"
+    r"(\s*(?:\^\s*\{?\s*[23]\s*\}?|[²³]))?"  # a unit's power: 12\text{ cm}^2
+)
+_TRAILING_NOTE = re.compile(r"(?<=[\d})])\s*\\(?:text|mbox|textnormal|textrm)\s*\{\s*[A-Za-z][A-Za-z\s.,'-]*\}\s*$")
+"""Words in ``\\text{}`` after a value, at the very end: a comment (``17\\text{ apples left}``), not the answer."""
 _AMBIGUOUS_BARE = frozenset({"sec", "min", "rad", "deg", "sq", "point", "points", "times", "ways"})
 _UNIT_TAIL = re.compile(
     r"(?<=[\d}\s)])\s*(?:"
@@ -51,7 +56,7 @@ _UNIT_TAIL = re.compile(
     + r")\b(?:\s*(?:\^\s*\{?[23]\}?|[²³]))?",
     re.IGNORECASE,
 )
-_TRAILING = re.compile(r"(?:\s|(?<!\.)\.|[,;]|\\\\)+$")
+_TRAILING = re.compile(r"(?:\s|(?<!\.)\.|[,;]|\\\\|(?<!\\)\\)+$")
 _WHITESPACE = re.compile(r"[ \t\r\f\v]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
 _FRAC_SHORT = (
@@ -64,10 +69,12 @@ _FRAC_SHORT = (
 
 def _unwrap_text(match: re.Match[str]) -> str:
     content = match.group(1).strip()
+    power = match.group(2) or ""
     words = content.lower().split()
     if words and all(w.strip(".") in UNIT_WORDS for w in words):
-        return " "
-    return f" {content} " if " " in content or content in ("and", "or") else content
+        return " "  # a unit, with its power: 12\text{ cm}^2 is 12
+    text = f" {content} " if " " in content or content in ("and", "or") else content
+    return text + power
 
 
 def normalize_answer(text: str) -> str:
@@ -82,6 +89,8 @@ def normalize_answer(text: str) -> str:
         s = pattern.sub(replacement, s)
     s = _DELIMITERS.sub(" ", s)
     s = _DEGREES.sub("", s)
+    if not re.search(r"\\text\s*\{\s*(?:and|or)\s*\}", s):
+        s = _TRAILING_NOTE.sub("", s)
     for _ in range(3):  # nested \text{\textbf{...}}
         new = _TEXT_MACRO.sub(_unwrap_text, s)
         if new == s:

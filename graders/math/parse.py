@@ -23,9 +23,11 @@ from typing import TypeAlias
 
 import sympy
 from latex2sympy2_extended import latex2sympy
+from latex2sympy2_extended.latex2sympy2 import ConversionConfig
 
 from graders.errors import UnscorableError
 from graders.math.normalize import normalize_answer
+from graders.math.plain import PlainError, TooBig, looks_plain, parse_plain
 
 __all__ = [
     "Answer",
@@ -80,9 +82,12 @@ class Expr:
 
 @dataclass(frozen=True, slots=True)
 class Text:
-    """Words (``\\text{Evelyn}``, ``odd``) or input too big to evaluate; compared as strings."""
+    """Words (``\\text{Evelyn}``, ``odd``; ``word``) or math too big to evaluate, compared as written.
+
+    Words compare case-insensitively; math text exactly (a sign, a digit, a letter's case matter)."""
 
     text: str
+    word: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +154,13 @@ _FUNCTION_WORDS = frozenset(
     "gcd lcm det infty infinity pi cdot times div pm mp cup cap in le leq ge geq lt gt ne neq approx "
     "mod pmod begin end pmatrix bmatrix matrix vmatrix array circ prime overline mathbf vec hat bar "
     "sum prod int lim limits binom choose alpha beta gamma delta theta lambda mu sigma phi omega rho "
-    "tau epsilon varepsilon varphi dots ldots cdots emptyset varnothing mathbb right left".split()
+    "tau epsilon varepsilon varphi dots ldots cdots emptyset varnothing mathbb right left "
+    # plain-text spellings (graders/math/plain.py)
+    "abs asin acos atan asec acsc acot sinh cosh tanh sech csch coth asinh acosh atanh arsinh arcosh "
+    "artanh arcsinh arccosh arctanh arcsec arccsc arccot cosec cotan cbrt inf oo".split()
+)
+_MATH_WORD_PREFIX = re.compile(
+    "^(?:" + "|".join(sorted((w for w in _FUNCTION_WORDS if w.isalpha()), key=len, reverse=True)) + ")+"
 )
 _WORD = re.compile(r"(?<!\\)\b[A-Za-z]{3,}\b")
 _WORDS_ONLY = re.compile(r"^\(?[A-Za-z][A-Za-z' \-]*\)?$")
@@ -243,9 +254,9 @@ def _outer_pair(text: str) -> tuple[str, str, str] | None:
     return text[0], text[1:-1], text[-1]
 
 
-def _guard(text: str) -> None:
-    """Raise ``_TooBig`` for input that sympy must not evaluate."""
-    if len(text) > MAX_ANSWER_CHARS:
+def _guard_size(text: str) -> None:
+    """Raise ``_TooBig`` for input too long, too deeply nested or with too many digits to read at all."""
+    if len(text) > MAX_ANSWER_CHARS or _LONG_DIGITS.search(text):
         raise _TooBig
     depth = best = 0
     for ch in text:
@@ -254,7 +265,15 @@ def _guard(text: str) -> None:
             best = max(best, depth)
         elif ch in ")}]":
             depth -= 1
-    if best > MAX_NESTING or text.count("^") > 12:
+    if best > MAX_NESTING:
+        raise _TooBig
+
+
+def _guard(text: str) -> None:
+    """Raise ``_TooBig`` for LaTeX that sympy must not evaluate (the plain-text parser guards while it
+    builds, so it needs only ``_guard_size``)."""
+    _guard_size(text)
+    if text.count("^") > 12:
         raise _TooBig
     for m in _HUGE_EXPONENT.finditer(text):
         if len(m.group(1)) > 6 or int(m.group(1)) > MAX_EXPONENT:
@@ -264,17 +283,51 @@ def _guard(text: str) -> None:
     for m in _FACTORIAL.finditer(text):
         if len(m.group(1)) > 5 or int(m.group(1)) > MAX_FACTORIAL:
             raise _TooBig
-    if _LONG_DIGITS.search(text):
-        raise _TooBig
 
 
 class _TooBig(Exception):
     pass
 
 
+_SCIENTIFIC = re.compile(
+    r"^([+-]?(?:\d+\.?\d*|\.\d+))\s*(?:(?:\\times|\\cdot|×|\*)\s*10\s*\^\s*\{?\s*([+-−]?\d{1,4})\s*\}?"
+    r"|[eE]([+-]?\d{1,4}))$"
+)
+_REPEATING = re.compile(r"^([+-]?)(\d*)\.(\d*)(?:\\(?:overline|bar|dot)\s*\{(\d+)\}|\\dot\s*(\d)|\((\d+)\))$")
+
+
+def _scientific(s: str) -> Num | None:
+    """``1.2 \\times 10^{3}``, ``1.2e3``: exact; the decimals kept are those of the scaled value."""
+    m = _SCIENTIFIC.match(s)
+    if not m:
+        return None
+    mantissa = Decimal(m.group(1))
+    exponent = int((m.group(2) or m.group(3)).replace("−", "-"))
+    value = Fraction(mantissa) * Fraction(10) ** exponent
+    written = len(m.group(1).split(".")[1]) if "." in m.group(1) else 0
+    places = written - exponent
+    return Num(value, places if places > 0 else None)
+
+
+def _repeating(s: str) -> Num | None:
+    """``0.\\overline{3}`` = 1/3, ``0.1\\overline{6}`` = 1/6, ``0.(3)``, ``0.\\dot{3}``: exact."""
+    m = _REPEATING.match(s)
+    if not m:
+        return None
+    sign, whole, fixed = m.group(1), m.group(2) or "0", m.group(3)
+    repetend = m.group(4) or m.group(5) or m.group(6)
+    value = Fraction(int(whole)) + Fraction(int(fixed or "0"), 10 ** len(fixed))
+    value += Fraction(int(repetend), (10 ** len(repetend) - 1) * 10 ** len(fixed))
+    return Num(-value if sign == "-" else value)
+
+
 def _number(text: str) -> Num | None:
-    """The fast path: integers, decimals, plain and mixed fractions, without sympy."""
+    """The fast path: integers, decimals, plain and mixed fractions, scientific notation and repeating
+    decimals, without sympy."""
     s = _SIGN_SPACE.sub(r"\1", text.strip())
+    special = _scientific(s) or _repeating(s)
+    if special is not None:
+        return special
     if _THOUSANDS_COMMA.match(s):
         s = s.replace(",", "")
     elif _THOUSANDS_SPACE.match(s):
@@ -315,9 +368,13 @@ PARSE_CACHE_SIZE = int(os.environ.get("REFEREE_PARSE_CACHE", "4096"))
 """Parsed expressions kept per process (a group's reference is parsed once); 0 turns it off (benchmarks)."""
 
 
+_CASE_KEPT = ConversionConfig(lowercase_symbols=False)
+"""latex2sympy folds letters to lower case by default, which makes ``X^2+1`` equal ``x^2+1``."""
+
+
 def _sympy_uncached(text: str) -> sympy.Basic:
     try:
-        result = latex2sympy(text, normalization_config=None)
+        result = latex2sympy(text, normalization_config=None, conversion_config=_CASE_KEPT)
     except Exception as exc:  # the ANTLR grammar raises many types; none of them is ours
         raise ParseError(f"cannot parse {text!r}") from exc
     if isinstance(result, sympy.Basic) and _I in result.free_symbols:
@@ -328,8 +385,17 @@ def _sympy_uncached(text: str) -> sympy.Basic:
 _sympy = lru_cache(maxsize=PARSE_CACHE_SIZE)(_sympy_uncached)
 
 
+def _is_math_word(word: str) -> bool:
+    """A known name, or names and at most two single letters run together (``sinx``, ``lnx``, ``xy``)."""
+    lower = word.lower()
+    if lower in _FUNCTION_WORDS:
+        return True
+    rest = _MATH_WORD_PREFIX.sub("", lower)
+    return rest != lower and len(rest) <= 2 or len(lower) <= 2
+
+
 def _is_prose(text: str) -> bool:
-    return any(w.group(0).lower() not in _FUNCTION_WORDS for w in _WORD.finditer(text))
+    return any(not _is_math_word(w.group(0)) for w in _WORD.finditer(text))
 
 
 def _scalar(text: str) -> Value:
@@ -342,13 +408,21 @@ def _scalar(text: str) -> Value:
     if _WORDS_ONLY.match(s) and (len(s.strip("()")) == 1 or _is_prose(s)):
         word = s.strip("()").strip()
         if len(word) > 1:
-            return Text(word.lower())
+            return Text(word.lower(), word=True)
     if _is_prose(s):
         raise ParseError(f"not a math expression: {text!r}")
     if _CLOCK_OR_RATIO.match(s):  # "12:00", "7:32": compared as written, never as a division
         return Text(s.replace(" ", ""))
-    if _LETTER.match(s):  # the same symbol latex2sympy makes (it lowercases), without the grammar
-        return Expr(sympy.Symbol(s.lower()))
+    if _LETTER.match(s):  # one letter, case kept: X is not x
+        return Expr(sympy.Symbol(s))
+    if looks_plain(s):
+        try:
+            _guard_size(s)
+            return _from_sympy(parse_plain(s))
+        except (_TooBig, TooBig):
+            return Text(re.sub(r"\s+", "", s))
+        except PlainError as exc:
+            raise ParseError(str(exc)) from exc
     try:
         _guard(s)
     except _TooBig:
@@ -390,8 +464,10 @@ def _relation(text: str) -> Value | None:
     ops = [_REL_CANON[m.group(0)] for m in _iter_top_level(text, _RELATION)]
     if "~" in ops:  # "x = 1/3 \approx 0.33": the exact value before the approximation counts
         cut = ops.index("~")
-        if cut == 0:
+        if cut == 0 and _is_name(parts[0]):  # "x \approx 0.33": the approximation is all there is
             parts, ops = parts[1:], ops[1:]
+        elif cut == 0:  # "\frac{\sqrt{3}}{3} \approx 0.577"
+            parts, ops = parts[:1], []
         else:
             parts, ops = parts[: cut + 1], ops[:cut]
         if not ops:
@@ -452,6 +528,8 @@ def _element(text: str) -> Value:
     s = text.strip()
     if not s:
         raise ParseError("empty answer")
+    if s == EMPTY or _EMPTY_SET.match(s):
+        return Seq("{", "}", ())
     percent = False
     m = _PERCENT.search(s)
     if m and m.start() > 0:
@@ -500,9 +578,16 @@ def _expand_pm(text: str) -> list[str]:
     return _expand_pm(plus) + _expand_pm(minus)
 
 
+_EMPTY_SET = re.compile(r"^(?:\\emptyset|\\varnothing|∅|\\\{\s*\\\}|\{\s*\})$")
+EMPTY = "{}"
+"""An ``_items`` marker for the empty set: one item, read by ``_element`` as a set with no members."""
+
+
 def _items(text: str) -> tuple[list[str], bool]:
     """Top-level items of an answer and whether they form a bare (unbracketed) list."""
     s = _IN.sub("", text.strip())
+    if _EMPTY_SET.match(s):
+        return [EMPTY], False
     group = re.match(r"^\{(.*)\}$", s, re.DOTALL)  # TeX grouping braces: "{1,3}" is "1,3"
     if group and _depth_split(group.group(1), re.compile(r"$^")) == [group.group(1).strip()]:
         s = group.group(1).strip()
@@ -533,7 +618,7 @@ def parse_answer(text: str) -> Answer:
     if not s:
         raise ParseError("empty answer")
     try:
-        _guard(s)
+        _guard_size(s)
     except _TooBig:
         return Answer((Text(re.sub(r"\s+", "", s)),), text=s)
     raw_items, bare = _items(s)

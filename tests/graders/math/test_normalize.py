@@ -21,7 +21,7 @@ from graders.math.normalize import normalize_answer
         ("90^\\circ", "90"),
         ("90^{\\circ}", "90"),
         ("10\\text{ cm}", "10"),
-        ("15\\mbox{ cm}^2", "15 ^2"),
+        ("15\\mbox{ cm}^2", "15"),  # the unit and its power go
         ("125 miles", "125"),
         ("\\text{Evelyn}", "Evelyn"),
         ("11,\\!111,\\!100", "11111100"),

@@ -58,7 +58,7 @@ def test_prose_is_not_an_expression() -> None:
 
 
 def test_words_are_text() -> None:
-    assert parse_answer("\\text{Evelyn}").items == (Text("evelyn"),)
+    assert parse_answer("\\text{Evelyn}").items == (Text("evelyn", word=True),)
 
 
 @pytest.mark.parametrize(
