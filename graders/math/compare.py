@@ -474,8 +474,28 @@ def _match_all(gold: tuple[Value, ...], pred: tuple[Value, ...], config: Compare
     return all(assign(i, set()) for i in range(len(gold)))
 
 
+def _name_key(value: Value) -> str:
+    return value.text if isinstance(value, Text) else str(value.expr) if isinstance(value, Expr) else repr(value)
+
+
+def _solution_tuples(items: tuple[Value, ...]) -> tuple[Value, ...] | None:
+    """``p=5, q=2; p=7, q=2`` as the solutions ``(5, 2), (7, 2)``: assignments whose names repeat in the
+    same order, grouped into tuples. None when the items are not such a list."""
+    if len(items) < 4 or not all(isinstance(v, Relation) and v.assignment for v in items):
+        return None
+    names = [_name_key(v.sides[0]) for v in items]  # type: ignore[union-attr]
+    width = len(dict.fromkeys(names))
+    if width < 2 or len(items) % width or any(names[i] != names[i % width] for i in range(len(items))):
+        return None
+    values = [v.sides[-1] for v in items]  # type: ignore[union-attr]
+    return tuple(Seq("(", ")", tuple(values[i : i + width])) for i in range(0, len(values), width))
+
+
 def answers_equal(gold: Answer, pred: Answer, config: CompareConfig = DEFAULT_COMPARE) -> bool:
     """Whole-answer comparison: one value, or an order-insensitive list of values."""
+    gold_tuples, pred_tuples = _solution_tuples(gold.items), _solution_tuples(pred.items)
+    if gold_tuples is not None or pred_tuples is not None:
+        return _match_all(gold_tuples or gold.items, pred_tuples or pred.items, config)
     if len(gold.items) == 1 and len(pred.items) == 1:
         return values_equal(gold.items[0], pred.items[0], config)
     if len(gold.items) == 1 and isinstance(gold.items[0], Seq) and pred.bare_list:

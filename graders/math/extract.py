@@ -123,11 +123,20 @@ def _is_connector(between: str) -> bool:
     return len(words) <= _CONNECTOR_WORDS_MAX and any(w.lower() in ("and", "or") for w in words)
 
 
+_PERCENT_AFTER = re.compile(
+    r"\s*\$?\s*(?:\\%|%|percent(?![A-Za-z])|pct(?![A-Za-z])|per\s+cent(?![A-Za-z]))", re.IGNORECASE
+)
+
+
 def _boxed_answer(text: str) -> tuple[str, int] | None:
-    """The last group of boxes and where it ends."""
+    """The last group of boxes and where it ends; a percent sign or word right after the box belongs
+    to it (``\\boxed{20} percent`` is 20%)."""
     boxes = find_boxed(text)
     if not boxes:
         return None
+    start, end, content = boxes[-1]
+    if not content.rstrip().endswith(("%", "percent")) and _PERCENT_AFTER.match(text, end):
+        boxes[-1] = (start, end, content + "\\%")
     group = [boxes[-1]]
     for box in reversed(boxes[:-1]):
         if len(group) > _MAX_JOINED_BOXES or not _is_connector(text[box[1] : group[-1][0]]):
@@ -176,7 +185,12 @@ def _first_number(text: str) -> tuple[str, int] | None:
     return (found.group(0), found.end()) if found else None
 
 
+_BROKEN_INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)[^$]*\n[^$]*(?<![\\$])\$(?!\$)|\\\([^\n]*?\n.*?\\\)", re.DOTALL)
+"""Inline math (``$…$``, ``\\(…\\)``) cannot span lines: what such a broken pair encloses is not read."""
+
+
 def _last_number(text: str) -> tuple[str, int] | None:
+    text = _BROKEN_INLINE_MATH.sub(lambda m: " " * len(m.group(0)), text)  # positions kept
     found = _last_match(_NUMBER, text)
     return (found.group(0), found.end()) if found else None
 

@@ -8,6 +8,7 @@ to find one that happens to match (that would reward hedging).
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -76,6 +77,32 @@ def read_reference(reference: str) -> Answer:
     raise UnscorableError(f"reference cannot be parsed: {reference[:80]!r}") from last
 
 
+_PAIRS = {"{": "}", "(": ")", "[": "]"}
+
+
+def _balanced(text: str) -> bool:
+    """Brackets and environments close in order: the text was not cut off."""
+    stack: list[str] = []
+    for ch in re.sub(r"\\[{}()\[\]]", "", text):
+        if ch in _PAIRS:
+            stack.append(_PAIRS[ch])
+        elif ch in _PAIRS.values() and (not stack or stack.pop() != ch):
+            return False
+    return not stack and text.count("\\begin") == text.count("\\end")
+
+
+def _verbatim(completion: str, reference: str, options: MathOptions) -> tuple[str, str] | None:
+    """An unparsable reference is matched only by the answer written exactly as it is, and only when it
+    is whole (balanced): nothing is read out of it. Returns (answer, rule) or None."""
+    whole = normalize_answer(reference)
+    if not whole or len(reference) > REFERENCE_SHORT_LIMIT or not _balanced(whole):
+        return None
+    candidates = answer_candidates(completion, short_limit=options.short_limit)
+    if candidates and normalize_answer(candidates[0].text) == whole:
+        return whole, candidates[0].rule
+    return None
+
+
 def grade_math(completion: str, reference: str, options: MathOptions = DEFAULT_MATH_OPTIONS) -> MathVerdict:
     """Judge ``completion`` against ``reference`` (gold first: the comparison is not symmetric)."""
     started = time.perf_counter()
@@ -86,6 +113,11 @@ def grade_math(completion: str, reference: str, options: MathOptions = DEFAULT_M
     try:
         gold = read_reference(reference)
     except UnscorableError as exc:
+        verbatim = _verbatim(completion, reference, options)
+        if verbatim is not None:
+            return done(
+                Verdict.CORRECT, 1.0, answer=verbatim[0], rule=verbatim[1], reason="the unparsable reference, verbatim"
+            )
         return done(Verdict.UNSCORABLE, None, reason=str(exc))
     for candidate in answer_candidates(completion, short_limit=options.short_limit):
         normalized = normalize_answer(candidate.text)

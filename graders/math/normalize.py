@@ -36,7 +36,7 @@ UNIT_WORDS = frozenset(
 )
 
 _DOUBLE_BACKSLASH_CMD = re.compile(r"(?<!\\)\\\\(?=[a-zA-Z])")
-_THOUSANDS_BRACED = re.compile(r"(\d)\{,\}(?=\d{3})")
+_THOUSANDS_BRACED = re.compile(r"(\d)\s*\{\s*,\s*\}\s*(?=\d{3})")
 _THOUSANDS_THIN = re.compile(r"(\d),\\!\s*(?=\d{3})")
 _SIZING = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg)(?![a-zA-Z])")
 _SPACING = re.compile(r"(?<!\\)\\(?:[,;:! ]|q?quad(?![a-zA-Z])|displaystyle(?![a-zA-Z])|hspace\{[^}]*\})|~")

@@ -394,8 +394,14 @@ def _is_math_word(word: str) -> bool:
     return rest != lower and len(rest) <= 2 or len(lower) <= 2
 
 
+_SHORT_WORD = re.compile(
+    r"(?<![\\A-Za-z])(?:is|of|to|it|at|by|an|as|so|we|if|be|do|no|on|up|us|my|he|me|am)(?![A-Za-z])"
+)
+"""Two-letter English words: ``is 14916`` is prose, not the product i·s·14916."""
+
+
 def _is_prose(text: str) -> bool:
-    return any(not _is_math_word(w.group(0)) for w in _WORD.finditer(text))
+    return any(not _is_math_word(w.group(0)) for w in _WORD.finditer(text)) or bool(_SHORT_WORD.search(text))
 
 
 def _scalar(text: str) -> Value:
