@@ -380,10 +380,12 @@ def _real_sets_equal(gold: tuple[Interval, ...], pred: tuple[Interval, ...], con
 
 
 def _texts(value: Value) -> str | None:
+    """What a text comparison compares: words case-folded; math kept as text (too big to evaluate) and
+    single letters exactly as written, so a sign, a digit or a letter's case always counts."""
     if isinstance(value, Text):
-        return value.text.replace(" ", "").lower()
+        return value.text.replace(" ", "").lower() if value.word else value.text.replace(" ", "")
     if isinstance(value, Expr) and isinstance(value.expr, sympy.Symbol):
-        return str(value.expr).lower()
+        return str(value.expr)
     return None
 
 

@@ -53,6 +53,8 @@ MAX_EXPONENT = 10_000
 MAX_FACTORIAL = 1_000
 MAX_DIGITS = 4_000
 MAX_ITEMS = 64
+MAX_ANSWER_WORDS = 3
+"""A word answer (``Evelyn``, ``no solution``) is short; more words are a sentence, never an answer."""
 
 
 class ParseError(ValueError):
@@ -413,6 +415,8 @@ def _scalar(text: str) -> Value:
         return num
     if _WORDS_ONLY.match(s) and (len(s.strip("()")) == 1 or _is_prose(s)):
         word = s.strip("()").strip()
+        if len(word.split()) > MAX_ANSWER_WORDS:
+            raise ParseError(f"a sentence, not an answer: {text!r}")
         if len(word) > 1:
             return Text(word.lower(), word=True)
     if _is_prose(s):

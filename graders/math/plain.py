@@ -158,6 +158,10 @@ def _split_word(word: str) -> list[_Token]:
 
 
 def _tokenize(text: str) -> list[_Token]:
+    return [*_tokens(text), _Token("end", "")]
+
+
+def _tokens(text: str) -> list[_Token]:
     tokens: list[_Token] = []
     pos = 0
     while pos < len(text):
@@ -172,7 +176,7 @@ def _tokenize(text: str) -> list[_Token]:
         if kind == "word":
             tokens.extend(_split_word(value))
         elif kind == "op" and value in _UNICODE:
-            tokens.extend(_tokenize(_UNICODE[value]))
+            tokens.extend(_tokens(_UNICODE[value]))
         elif kind == "op" and value in ("π", "∞"):
             tokens.append(_Token("symbol", value))
         elif kind == "op" and value == "√":
@@ -181,7 +185,6 @@ def _tokenize(text: str) -> list[_Token]:
             tokens.append(_Token("op", "^"))
         else:
             tokens.append(_Token(kind, value))
-    tokens.append(_Token("end", ""))
     return tokens
 
 
