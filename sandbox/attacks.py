@@ -55,6 +55,22 @@ ATTACKS: tuple[Attack, ...] = (
     ),
     Attack("sleep forever", "import time\ntime.sleep(10 ** 6)", expect=("timeout",)),
     Attack(
+        "right answer, then a thread that never ends",
+        "import threading\nthreading.Thread(target=lambda: any(iter(int, 1))).start()\nprint('ESCAPED')",
+        expect=("timeout",),
+    ),
+    Attack(
+        "right answer, then an exit handler that never ends",
+        "import atexit\natexit.register(lambda: any(iter(int, 1)))\nprint('ESCAPED')",
+        expect=("timeout",),
+    ),
+    Attack(
+        "tests passed, then a thread that never ends",
+        "import threading\ndef f(x):\n    threading.Thread(target=lambda: any(iter(int, 1))).start()\n    return 5",
+        tests=_ASSERT_FIVE,
+        expect=("timeout",),
+    ),
+    Attack(
         "detached daemon leaving a marker",
         "#include <unistd.h>\n#include <cstdio>\nint main(){ if (fork() == 0) { setsid(); if (fork() == 0) {"
         ' sleep(2); FILE* f = fopen("/tmp/marker", "w"); if (f) fputs("x", f); return 0; } return 0; }'

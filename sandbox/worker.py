@@ -3,9 +3,10 @@
 Started once per container (``python3 -I -S -c <this source>``); the first stdin line configures it
 (job uid, work directories, the zygote's source). For each job it compiles once when the language
 needs it, then asks the zygote (``zygote.py``, a secret-free fork server) for one process per test
-run, feeds it, collects capped output, enforces the wall-time backstop and decides the verdict on a
-channel the program cannot forge: the expected values of ``call`` tests never leave this process,
-and ``assert`` tests pass only when the harness returns this run's random token.
+run, feeds it, collects capped output, enforces the wall-time backstop (a run ends when its process
+has exited, not when its output is complete) and decides the verdict on a channel the program cannot
+forge: the expected values of ``call`` tests never leave this process, and ``assert`` tests pass only
+when the harness returns this run's random token.
 
 Killing happens as the job uid (``kill(-1)`` from a short-lived helper), so the container needs no
 ``CAP_KILL``; afterwards the helper wipes the job's directories. A job that leaves a process behind
@@ -27,6 +28,8 @@ PYTHON = sys.executable or "/usr/bin/python3"
 STDERR_CAP = 16 * 1024
 EVENTS_CAP = 1 << 20
 DRAIN_S = 0.25
+"""After the program ended: the longest its pipes are read before what it left behind is killed
+(only for a leftover that keeps writing), and then the longest they may take to close."""
 ZYGOTE_REPLY_S = 5.0
 COMPILE = {"cpp": ["/usr/bin/g++", "-std=c++17", "-O2", "-pipe", "-x", "c++", "-", "-o"]}
 COMPILE_TIME_S = 30.0
@@ -305,34 +308,46 @@ def execute(config, zygote, *, mode, argv=None, payload=b"", stdin=b"", time_s, 
     wall = max(2 * time_s, time_s + 1.0)
     deadline = started + wall
     killed = False
-    drain_until = None
+    leftovers_killed = False
+    # The run ends when its process has exited and was reaped (the zygote's report), never earlier:
+    # complete output does not end it, and a thread that never ends keeps it running into the CPU
+    # limit or the wall backstop (``timeout``). Once it is reaped, all it wrote is in the pipes, which
+    # are drained without waiting. A pipe still open then is held by a process it left behind (a
+    # forked child): not the program, which has terminated, so it is killed at once, as a judge ends
+    # the box when the program exits. A leftover that keeps writing is killed after ``DRAIN_S``.
     try:
-        while True:
+        while readers or writers or run.report is None:
             now = time.monotonic()
             if run.report is not None:
-                if not readers and not writers:
-                    break
-                if drain_until is None:
-                    drain_until = now + DRAIN_S
-                elif now >= drain_until:
-                    if killed:
-                        break
-                    kill_job(config, pid)  # descendants still hold the pipes open
-                    killed = True
-                    drain_until = now + DRAIN_S
-            elif now >= deadline and not killed:
+                if not leftovers_killed and now >= deadline:
+                    kill_job(config, pid)
+                    leftovers_killed = True
+                    deadline = time.monotonic() + DRAIN_S
+                timeout = max(0.0, deadline - time.monotonic()) if leftovers_killed else 0.0
+            elif now >= deadline:
+                if killed:
+                    raise WorkerFault("a killed run was never reaped")
                 run.wall_timeout = True
                 kill_job(config, pid)
                 killed = True
                 deadline = now + ZYGOTE_REPLY_S
-            elif now >= deadline:
-                raise WorkerFault("a killed run was never reaped")
-            timeout = max(0.0, (drain_until if run.report is not None else deadline) - time.monotonic())
-            for key, _ in selector.select(timeout):
+                continue
+            else:
+                timeout = deadline - now
+            ready = selector.select(timeout)
+            if not ready and run.report is not None:
+                if leftovers_killed:
+                    if time.monotonic() >= deadline:
+                        break  # a holder survived the kill: the job is then reported unhealthy
+                else:
+                    deadline = now  # all read, yet a pipe is open: a leftover holds it (killed next)
+                continue
+            for key, _ in ready:
                 fd = key.fd
                 if key.fileobj is zygote.control:
                     run.report = zygote.receive(ZYGOTE_REPLY_S)
                     selector.unregister(zygote.control)
+                    deadline = time.monotonic() + DRAIN_S
                 elif fd in writers:
                     data = writers[fd]
                     try:

@@ -4,14 +4,16 @@ Why a separate process: starting Python costs tens of milliseconds, forking a wa
 The worker holds secrets (expected values, completion tokens); this process never sees them, so a
 forked child inherits nothing worth stealing. Each request arrives on a Unix socket with the run's
 file descriptors; the zygote forks, the child drops to the job uid, sets its rlimits and either
-``exec``s a binary or runs the Python harness below. The zygote reports the pid, then the exit
-status and resource usage. It never kills: the worker does that as the job uid.
+``exec``s a binary or runs the Python harness below, followed by what interpreter shutdown does
+before a process can exit (non-daemon threads joined, ``atexit`` callbacks). The zygote reports the
+pid, then the exit status and resource usage. It never kills: the worker does that as the job uid.
 
 Child fds: 0 stdin, 1 stdout, 2 stderr, 3 the payload (JSON: source, token, test, args), 4 events.
 """
 
 import array
 import ast
+import atexit
 import bisect
 import builtins
 import collections
@@ -69,6 +71,8 @@ for _module in PRELOADED:
     _copy.__dict__.update(_module.__dict__)
     _PRISTINE_MODULES[_module.__name__] = _copy
 _REAL_IMPORT = builtins.__import__
+_MODULES = sys.modules
+"""The interpreter's own module table, which its shutdown consults (the program may rebind ``sys.modules``)."""
 
 _PLAIN_TYPES = frozenset(
     {
@@ -423,11 +427,41 @@ def _child(request):
     os.environ.clear()
     os.environ.update(request["env"])
     code = _run_python(payload)
+    _shut_down_like_python()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+    return code
+
+
+def _shut_down_like_python(_modules=_MODULES, _run_exitfuncs=atexit._run_exitfuncs):
+    """What ``python3 solution.py`` does after its main module ended (or raised) and before it can exit.
+
+    Interpreter shutdown joins every non-daemon thread (``threading._shutdown``, which first runs
+    threading's exit callbacks) and then runs the ``atexit`` callbacks; daemon threads are not waited
+    for. The child ends with ``os._exit``, which skips all of it: without this, a program whose thread
+    or exit callback never ends would exit here although run directly it never terminates. Now it
+    runs into the CPU limit or the wall backstop (``timeout``) like it would there. Both calls are the
+    interpreter's own, looked up as CPython's shutdown does; the audit hook stays on throughout."""
+    threading = _modules.get("threading")
+    if threading is not None:
+        try:
+            threading._shutdown()
+        except BaseException as exc:  # CPython reports it as unraisable and carries on
+            _ignored("threading._shutdown", exc)
     try:
-        sys.stdout.flush()
+        _run_exitfuncs()  # reports each failing callback itself
+    except BaseException as exc:
+        _ignored("atexit", exc)
+
+
+def _ignored(where, exc, _write=os.write, _type=type, _str=str):
+    try:
+        _write(2, ("Exception ignored in " + where + ": " + _str(_type(exc).__name__) + "\n").encode())
     except BaseException:
         pass
-    return code
 
 
 def _serve(control):
