@@ -40,9 +40,9 @@ compose: $(SERVE_STAMP)
 	$(BIN)/referee compose build
 	docker-compose up -d
 
-## the whole test suite, Docker-backed tests included: Docker and the sandbox image are set up first
+## the whole test suite, Docker-backed tests included: Docker and the sandbox image (every language) first
 test: $(STAMP)
-	REFEREE=$(BIN)/referee sandbox/image/setup-host.sh
+	REFEREE=$(BIN)/referee REFEREE_SANDBOX_LANGUAGES=all sandbox/image/setup-host.sh
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -62,7 +62,12 @@ def outcome_from_answer(answer: dict[str, Any]) -> JobOutcome:
         )
         for run in answer.get("runs", [])
     )
-    return JobOutcome(compiled=bool(compiled["ok"]), compile_output=compiled.get("stderr", ""), runs=runs)
+    return JobOutcome(
+        compiled=bool(compiled["ok"]),
+        compile_output=compiled.get("stderr", ""),
+        runs=runs,
+        unavailable=answer.get("unavailable"),
+    )
 
 
 def _error_text(event: Any) -> str | None:

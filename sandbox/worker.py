@@ -34,6 +34,8 @@ ZYGOTE_REPLY_S = 5.0
 COMPILE = {"cpp": ["/usr/bin/g++", "-std=c++17", "-O2", "-pipe", "-x", "c++", "-", "-o"]}
 COMPILE_TIME_S = 30.0
 COMPILE_MEMORY_MB = 2048
+COMPILE_FILE_BYTES = 256 * 1024 * 1024
+"""A compiler's files (a Rust test binary links libtest statically); the box's tmpfs bounds them anyway."""
 
 
 class WorkerFault(Exception):
@@ -270,7 +272,9 @@ class Run:
         self.elapsed_s = 0.0
 
 
-def execute(config, zygote, *, mode, argv=None, payload=b"", stdin=b"", time_s, memory_mb, output_bytes):
+def execute(
+    config, zygote, *, mode, argv=None, payload=b"", stdin=b"", time_s, memory_mb, output_bytes, env=None, file_bytes=0
+):
     """Spawn one run through the zygote and see it to its end; returns the finished ``Run``."""
     pipes = [os.pipe2(os.O_CLOEXEC) for _ in range(5)]  # stdin, stdout, stderr, payload, events
     child_ends = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][0], pipes[4][1]]
@@ -280,8 +284,8 @@ def execute(config, zygote, *, mode, argv=None, payload=b"", stdin=b"", time_s, 
         "uid": config.uid,
         "gid": config.gid,
         "cwd": config.box,
-        "env": config.env,
-        "limits": _limits(config, time_s, memory_mb, output_bytes),
+        "env": {**config.env, **(env or {})},
+        "limits": _limits(config, time_s, memory_mb, max(output_bytes, file_bytes)),
     }
     run = Run()
     started = time.monotonic()
@@ -450,8 +454,113 @@ def _describe(run, status, time_s):
     }
 
 
+def _write_files(config, files):
+    """Write the job's source files into the box as the job user (the box is the job's, mode 0700)."""
+
+    def write():
+        for name, text in files.items():
+            if "/" in name or name.startswith("."):
+                raise ValueError("bad file name")
+            with open(os.path.join(config.box, name), "w", encoding="utf-8") as handle:
+                handle.write(text)
+
+    if not as_job_user(config, write):
+        raise WorkerFault("cannot write the job's files")
+
+
+_FAILURE_WORDS = ("Assertion", "assert", "Error", "panicked", "FAIL", "Exception", "error")
+
+
+def _failure_line(output):
+    """The line that says why a test run failed (an assertion, a panic), else the output's tail."""
+    text = output.decode("utf-8", "replace")
+    for line in text.splitlines():
+        if any(word in line for word in _FAILURE_WORDS) and not line.lstrip().startswith("at "):
+            return line.strip()[:300]
+    return text[-300:].strip()
+
+
+def handle_recipe_job(config, zygote, job):
+    """A job of any language the host describes (files, compile and run commands, memory policy); a
+    run passes an ``assert`` test only when it exits cleanly having printed this run's token on a line
+    (printed after its last test: Rust's test harness prints its summary after it)."""
+    recipe = job["recipe"]
+    limits = job["limits"]
+    time_s = limits["time_s"] * recipe.get("time_factor", 1.0)
+    memory_mb, output_bytes = limits["memory_mb"], limits["output_bytes"]
+    answer = {"id": job.get("id"), "runs": [], "compile": None}
+    tool = recipe.get("tool") or (recipe["compile"] or recipe["run"])[0]
+    if not os.path.exists(tool):
+        answer["unavailable"] = "this sandbox image has no " + job["language"] + " toolchain (" + tool + ")"
+        return answer
+    _write_files(config, recipe["files"])
+    env = dict(recipe.get("env") or {})
+    if recipe["compile"]:
+        run = execute(
+            config,
+            zygote,
+            mode="exec",
+            argv=recipe["compile"],
+            time_s=COMPILE_TIME_S,
+            memory_mb=COMPILE_MEMORY_MB,
+            output_bytes=1 << 20,
+            env=env,
+            file_bytes=COMPILE_FILE_BYTES,
+        )
+        ok = run.report["exit_code"] == 0 and not run.wall_timeout
+        answer["compile"] = {
+            "ok": ok,
+            "wall_ms": round(run.elapsed_s * 1000, 2),
+            "stderr": (bytes(run.stderr) + bytes(run.stdout))[-4000:].decode("utf-8", "replace"),
+        }
+        if not ok:
+            return answer
+    for case in job["cases"]:
+        token = secrets.token_hex(16)
+        stdin = case.get("stdin", "").encode("utf-8", "replace") if job["kind"] == "stdio" else b""
+        run_env = {**env, "REFEREE_TOKEN": token} if recipe.get("token") else env
+        run = execute(
+            config,
+            zygote,
+            mode="exec",
+            argv=recipe["run"],
+            stdin=stdin,
+            time_s=time_s,
+            memory_mb=memory_mb + recipe.get("headroom_mb", 0),
+            output_bytes=output_bytes,
+            env=run_env,
+        )
+        status = _status(run, time_s, [])
+        stderr = bytes(run.stderr)
+        peak_kb = run.report["max_rss_kb"]
+        over_rss = recipe.get("rss_check") and peak_kb > memory_mb * 1024
+        exhausted = status == "runtime_error" and peak_kb >= 0.9 * memory_mb * 1024  # a failed allocation
+        if status not in ("timeout", "output_limit") and (
+            over_rss or exhausted or any(p.encode() in stderr for p in recipe.get("memory_errors", []))
+        ):
+            status = "memory"
+        outcome = _describe(run, status, time_s)
+        stdout = bytes(run.stdout).decode("utf-8", "replace")
+        if job["kind"] == "stdio":
+            outcome["stdout"] = stdout
+        else:
+            outcome["passed"] = status == "ok" and token in (line.strip() for line in stdout.splitlines())
+            if status == "ok" and not outcome["passed"]:
+                message = "the program ended before its tests did (no completion token)"
+                outcome["error"] = {"event": "exception", "type": "NoVerdict", "message": message}
+            elif status == "runtime_error":
+                message = _failure_line(bytes(run.stderr) + bytes(run.stdout))
+                outcome["error"] = {"event": "exception", "type": "AssertionError", "message": message}
+        answer["runs"].append(outcome)
+        if job.get("stop_on_failure") and (status != "ok" or not outcome.get("passed", True)):
+            break
+    return answer
+
+
 def handle_job(config, zygote, job):
     """Compile once when needed, then one run per case; never raises for the program's failures."""
+    if job.get("recipe"):
+        return handle_recipe_job(config, zygote, job)
     limits = job["limits"]
     time_s, memory_mb, output_bytes = limits["time_s"], limits["memory_mb"], limits["output_bytes"]
     language, kind = job["language"], job["kind"]

@@ -41,6 +41,20 @@ import sys
 import types
 import typing
 
+# Python's scientific stack, from the image's Debian packages (python3 -I -S leaves dist-packages off
+# the path). One thread each: the job uid has 64 processes, and BLAS pools would bill CPU time.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
+    os.environ[_variable] = "1"
+if os.path.isdir("/usr/lib/python3/dist-packages") and "/usr/lib/python3/dist-packages" not in sys.path:
+    sys.path.append("/usr/lib/python3/dist-packages")
+try:
+    import numpy
+except ImportError:  # an image without the scientific stack
+    numpy = None
+
+SCIENTIFIC = ("numpy",)
+"""Preloaded before any run when the image has them (imported by most harnesses that use any)."""
+
 PRELOADED = (
     array,
     bisect,
@@ -61,6 +75,7 @@ PRELOADED = (
     statistics,
     string,
     typing,
+    *((numpy,) if numpy is not None else ()),
 )
 """Imported once here so that runs do not pay for them; tests get pristine copies of them."""
 
@@ -97,6 +112,14 @@ _PLAIN_TYPES = frozenset(
 )
 """Built-in (static C) types only: their comparison cannot be patched by the program."""
 _SCALARS = frozenset({int, float, complex, str, bytes, bool, type(None), range, decimal.Decimal})
+_ARRAY = None
+if numpy is not None:  # numpy's scalar and array types are static C types too (not their subclasses)
+    _NUMPY_SCALARS = frozenset(
+        t for t in set(numpy.sctypeDict.values()) | {numpy.bool_} if t is not numpy.object_ and t.__module__ == "numpy"
+    )
+    _PLAIN_TYPES = _PLAIN_TYPES | _NUMPY_SCALARS | {numpy.ndarray}
+    _SCALARS = _SCALARS | _NUMPY_SCALARS
+    _ARRAY = numpy.ndarray
 _MAPPINGS = frozenset({dict, collections.OrderedDict, collections.defaultdict})
 _COUNTER = collections.Counter
 """A Python class (its methods can be patched): compared as the plain dict it holds, never by its methods."""
@@ -183,6 +206,10 @@ def _check_plain(value, _type=type, _len=len, _plain=_PLAIN_TYPES, _scalars=_SCA
         if seen > _MAX_NODES:
             raise _NotPlain("value too large to compare")
         if kind in _scalars:
+            continue
+        if kind is _ARRAY:  # an array of numbers holds nothing patchable; one of objects is walked
+            if item.dtype.hasobject:
+                stack.extend(item.ravel().tolist())
             continue
         if kind in _maps or counter:
             stack.extend(dict.keys(item))
@@ -323,6 +350,10 @@ def _json_form(value, _check=_check_plain, _type=type, _float=float):
             return {k if _type(k) is str else json.dumps(convert(k)): convert(v) for k, v in item.items()}
         if kind in (complex, bytes, range, decimal.Decimal):
             return repr(item)
+        if kind is _ARRAY:
+            return convert(item.tolist())
+        if numpy is not None and kind in _NUMPY_SCALARS:
+            return convert(item.item())
         return item
 
     return convert(value)
@@ -397,6 +428,11 @@ def _run_python(payload):
     return 0
 
 
+def _address_space():
+    with open("/proc/self/statm", "rb") as statm:
+        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
 def _child(request):
     """Runs in the forked child: become the job user, limit, then exec or run the harness."""
     os.setsid()
@@ -404,9 +440,12 @@ def _child(request):
         os.setgroups([])
         os.setgid(request["gid"])
         os.setuid(request["uid"])
+    inherited = _address_space() if request["mode"] == "python" else 0
     for name, value in request["limits"].items():
         limit = getattr(resource, name)
         soft, hard = value if isinstance(value, list) else (value, value)
+        if name == "RLIMIT_AS":  # a Python run inherits the zygote's modules: the limit counts its growth
+            soft, hard = soft + inherited, hard + inherited
         resource.setrlimit(limit, (soft, hard))
     os.chdir(request["cwd"])
     os.umask(0o077)

@@ -137,7 +137,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        sandbox = BackgroundSandbox(settings.sandbox, settings.sandboxes, settings.sandbox_runtime).start()
+        sandbox = BackgroundSandbox(
+            settings.sandbox, settings.sandboxes, settings.sandbox_runtime, settings.sandbox_languages
+        ).start()
         config = EngineConfig(
             workers=settings.workers, timeout_s=settings.timeout_s, cache_size=settings.cache_size, code=CodeOptions()
         )
@@ -224,12 +226,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"rewards": rewards, "scores": rewards, "extra_logs": logs}
 
     @app.get("/v1/graders")
-    async def graders() -> dict[str, Any]:
-        """The reward components with their parameters and defaults, and the presets."""
+    async def graders(svc: ServiceDep) -> dict[str, Any]:
+        """The reward components with their parameters and defaults, the presets, and the languages the
+        running sandbox image holds (empty until the sandbox is ready)."""
         components = {
             name: {key: field.default for key, field in PARAMS[name].model_fields.items()} for name in COMPONENTS
         }
-        return {"components": components, "presets": PRESETS, "tasks": ["math", "code"], "languages": ["python", "cpp"]}
+        languages = list(svc.sandbox.image_languages) or (["python", "cpp"] if svc.sandbox.backend == "local" else [])
+        return {"components": components, "presets": PRESETS, "tasks": ["math", "code"], "languages": languages}
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

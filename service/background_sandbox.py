@@ -22,11 +22,18 @@ State = Literal["starting", "ready", "unavailable", "off"]
 
 class BackgroundSandbox:
     def __init__(
-        self, backend: Literal["docker", "local", "off"], size: int | None = None, runtime: str | None = None
+        self,
+        backend: Literal["docker", "local", "off"],
+        size: int | None = None,
+        runtime: str | None = None,
+        languages: str | None = None,
     ) -> None:
         self.backend = backend
         self.size = size
         self.runtime = runtime
+        self.languages = languages
+        self.image_languages: tuple[str, ...] = ()
+        """What the running image holds (python and cpp for the local backend's host toolchains)."""
         self.state: State = "off" if backend == "off" else "starting"
         self.reason: str | None = "the sandbox is off (REFEREE_SANDBOX=off)" if backend == "off" else None
         self._pool: WorkerPool | None = None
@@ -45,10 +52,13 @@ class BackgroundSandbox:
                 pool: WorkerPool = LocalSandbox(self.size, allow_unsafe=True)
             else:
                 from sandbox.containers import ContainerSettings, docker_client
-                from sandbox.image import build_image
+                from sandbox.image import build_image, image_languages
 
                 client = docker_client()
-                build_image(client, log=lambda message: log.info("sandbox image: %s", message))
+                tag, _ = build_image(
+                    client, languages=self.languages, log=lambda message: log.info("sandbox image: %s", message)
+                )
+                self.image_languages = image_languages(client, tag)
                 pool = SandboxPool(self.size, ContainerSettings(runtime=self.runtime), client=client)
             pool.start()
         except (RefereeError, OSError) as exc:

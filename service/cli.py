@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import time
@@ -86,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
     how.add_argument("--offline", action="store_true", help="build from Debian packages (debootstrap)")
     how.add_argument("--registry", action="store_true", help="build the Dockerfile, pulling its base image")
     build.add_argument("--force", action="store_true", help="rebuild even when a current image exists")
+    build.add_argument(
+        "--languages",
+        default=None,
+        help="toolchains in the image: comma-separated (python,cpp,c,java,javascript,typescript,go,rust,bash) "
+        "or all; default python,cpp, or REFEREE_SANDBOX_LANGUAGES",
+    )
     check = actions.add_parser("check", help="run the adversarial self-test and print a table")
     check.add_argument("--sandboxes", type=_positive_int, default=1, help="containers to attack (default 1)")
     check.add_argument(
@@ -228,8 +235,13 @@ def _sandbox_build(args: argparse.Namespace) -> int:
     try:
         client = docker_client()
         started = time.perf_counter()
+        languages = args.languages or os.environ.get("REFEREE_SANDBOX_LANGUAGES")
         tag, how = build_image(
-            client, offline=offline, force=args.force, log=lambda m: print(f"referee: {m}", file=sys.stderr)
+            client,
+            offline=offline,
+            force=args.force,
+            languages=languages,
+            log=lambda m: print(f"referee: {m}", file=sys.stderr),
         )
     except RefereeError as exc:
         print(f"referee: {exc}", file=sys.stderr)

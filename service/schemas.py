@@ -70,7 +70,24 @@ class AssertTests(_Tests):
 Tests = Annotated[StdioTests | CallTests | AssertTests, Discriminator("kind")]
 
 
-_LANGUAGE_ALIASES = {"py": "python", "python3": "python", "c++": "cpp", "c++17": "cpp", "cpp17": "cpp"}
+_LANGUAGE_ALIASES = {
+    "py": "python",
+    "python3": "python",
+    "c++": "cpp",
+    "c++17": "cpp",
+    "cpp17": "cpp",
+    "js": "javascript",
+    "nodejs": "javascript",
+    "node": "javascript",
+    "ts": "typescript",
+    "golang": "go",
+    "go_test": "go",
+    "rs": "rust",
+    "sh": "bash",
+    "shell": "bash",
+    "java17": "java",
+}
+Language = Literal["python", "cpp", "c", "java", "javascript", "typescript", "go", "rust", "bash"]
 
 
 def _language_alias(value: object) -> object:
@@ -87,7 +104,7 @@ class Item(_Request):
     task: Literal["math", "code"] | None = None
     reference: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
     tests: Tests | None = None
-    language: Annotated[Literal["python", "cpp"], BeforeValidator(_language_alias)] = "python"
+    language: Annotated[Language, BeforeValidator(_language_alias)] = "python"
     id: str | int | None = None
     prompt: str | None = None
     completion_tokens: int | None = Field(default=None, ge=0)

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     """Verdicts kept across batches (0: none; identical answers in one batch are still judged once)."""
     sandbox: Literal["docker", "local", "off"] = "docker"
     sandboxes: int | None = Field(default=None, ge=1)
+    sandbox_languages: str = "python,cpp"
+    """Languages the sandbox image must hold (built in the background when missing): a list or "all"."""
     sandbox_runtime: str | None = None
     """OCI runtime of the sandbox containers (e.g. "runsc" for gVisor, registered with Docker first)."""
     max_body_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)

@@ -25,7 +25,7 @@ def docker() -> Any:
         client = docker_client()
     except SandboxUnavailable as exc:
         pytest.fail(f"{exc}. `make test` sets Docker up (as root); or deselect these tests with -m 'not docker'")
-    build_image(client, log=lambda message: None)
+    build_image(client, languages="all", log=lambda message: None)  # make test builds it first
     return client
 
 

@@ -36,17 +36,20 @@ class Limits:
 class Job:
     """One program and its runs. ``cases``: stdio ``{"stdin"}``, call ``{"args", "expected"}``, assert ``{"code"}``."""
 
-    language: Literal["python", "cpp"]
+    language: str
     kind: Literal["stdio", "call", "assert"]
     source: str
     cases: tuple[dict[str, Any], ...]
     entry_point: str | None = None
     limits: Limits = field(default_factory=Limits)
     stop_on_failure: bool = False
+    recipe: dict[str, Any] | None = None
+    """Languages other than Python (and C++ stdio): files, commands and memory policy (``languages.py``)."""
 
     def wire(self) -> dict[str, Any]:
         """The JSON message the in-sandbox worker reads."""
         return {
+            "recipe": self.recipe,
             "language": self.language,
             "kind": self.kind,
             "source": self.source,
@@ -63,8 +66,9 @@ class Job:
     def deadline_s(self) -> float:
         """How long the host waits for the answer before it declares the sandbox broken."""
         per_run = max(2 * self.limits.time_s, self.limits.time_s + 1.0) + 1.0
-        compile_s = 35.0 if self.language == "cpp" else 0.0
-        return compile_s + per_run * len(self.cases) + 5.0
+        compile_s = 35.0 if self.language == "cpp" or (self.recipe and self.recipe.get("compile")) else 0.0
+        factor = float(self.recipe.get("time_factor", 1.0)) if self.recipe else 1.0
+        return compile_s + factor * per_run * len(self.cases) + 5.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,6 +89,8 @@ class JobOutcome:
     compiled: bool = True
     compile_output: str = ""
     runs: tuple[RunOutcome, ...] = ()
+    unavailable: str | None = None
+    """Set when the sandbox cannot run the job's language at all (its image lacks the toolchain)."""
 
 
 class Executor(Protocol):

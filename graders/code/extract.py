@@ -18,11 +18,14 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from graders.code.languages import LANGUAGES
+
 __all__ = ["Extraction", "LANGUAGE_TAGS", "extract", "extract_program"]
 
 LANGUAGE_TAGS: dict[str, frozenset[str]] = {
     "python": frozenset({"python", "py", "python3", "py3"}),
     "cpp": frozenset({"cpp", "c++", "cc", "cxx", "c++17"}),
+    **{name: language.fence_tags for name, language in LANGUAGES.items()},
 }
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([^\n`]*)$", re.MULTILINE)
 

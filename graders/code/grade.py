@@ -17,11 +17,13 @@ from typing import Any, Literal
 from graders.code.compare import outputs_match
 from graders.code.executor import Executor, Job, JobOutcome, Limits, RunOutcome
 from graders.code.extract import extract
+from graders.code.languages import LANGUAGES as RECIPE_LANGUAGES
+from graders.code.languages import canonical_language, recipe
 from graders.errors import UnscorableError
 
 __all__ = ["CodeOptions", "CodeResult", "CodeVerdict", "LANGUAGES", "build_job", "grade_code", "score_outcome"]
 
-LANGUAGES = ("python", "cpp")
+LANGUAGES = ("python", "cpp", *RECIPE_LANGUAGES)
 _LANGUAGE_ALIASES = {"python3": "python", "py": "python", "c++": "cpp", "cpp17": "cpp", "c++17": "cpp"}
 MAX_PROGRAM_CHARS = 200_000
 MAX_CASES = 10_000
@@ -90,7 +92,7 @@ class CodeResult:
 
 def normalize_language(language: str) -> str:
     name = language.strip().lower()
-    return _LANGUAGE_ALIASES.get(name, name)
+    return _LANGUAGE_ALIASES.get(name) or canonical_language(name) or name
 
 
 def build_job(program: str, tests: Mapping[str, Any], language: str, options: CodeOptions) -> Job:
@@ -99,8 +101,8 @@ def build_job(program: str, tests: Mapping[str, Any], language: str, options: Co
     if language not in LANGUAGES:
         raise UnscorableError(f"language {language!r} is not supported (supported: {', '.join(LANGUAGES)})")
     kind = tests["kind"]
-    if kind in ("call", "assert") and language != "python":
-        raise UnscorableError(f"{kind!r} tests need Python; use stdio tests for {language}")
+    if kind == "call" and language != "python":
+        raise UnscorableError(f"'call' tests are for Python; use stdio or assert tests for {language}")
     if kind == "assert":
         cases: tuple[dict[str, Any], ...] = ({"code": tests["code"]},)
     elif kind == "call":
@@ -121,14 +123,18 @@ def build_job(program: str, tests: Mapping[str, Any], language: str, options: Co
         )
     except ValueError as exc:
         raise UnscorableError(f"bad limits: {exc}") from exc
+    plan = None
+    if language in RECIPE_LANGUAGES or (language == "cpp" and kind == "assert"):
+        plan = recipe(language, program, tests["code"] if kind == "assert" else None, limits.memory_mb).wire()
     return Job(
-        language=language,  # type: ignore[arg-type]
+        language=language,
         kind=kind,
         source=program,
         cases=cases,
         entry_point=tests.get("entry_point"),
         limits=limits,
         stop_on_failure=options.mode == "all",
+        recipe=plan,
     )
 
 
@@ -212,6 +218,8 @@ def grade_code(
     except UnscorableError as exc:
         return CodeResult(verdict=CodeVerdict.UNSCORABLE, score=None, reason=str(exc))
     outcome = executor.execute(job)
+    if outcome.unavailable:
+        return CodeResult(verdict=CodeVerdict.UNSCORABLE, score=None, reason=outcome.unavailable)
     if found.rule == "bare" and _did_not_compile(outcome):
         failure = outcome.compile_output or next((r.error for r in outcome.runs if r.error), None) or ""
         reason = f"no fenced code block, and the text is not a program ({failure[-300:]})"

@@ -37,6 +37,23 @@ def debian_mirror() -> str:
     return DEFAULT_MIRROR
 
 
+def _in_root(root: str, script: str) -> None:
+    proc = os.path.join(root, "proc")
+    mounted = subprocess.run(["mount", "-t", "proc", "proc", proc], capture_output=True).returncode == 0
+    try:
+        done = subprocess.run(
+            ["chroot", root, "/bin/sh", "-ec", script],
+            capture_output=True,
+            text=True,
+            env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root", "LANG": "C.UTF-8"},
+        )
+    finally:
+        if mounted:
+            subprocess.run(["umount", proc], capture_output=True)
+    if done.returncode != 0:
+        raise SandboxUnavailable(f"preparing the image root failed: {done.stdout[-1500:]}{done.stderr[-1500:]}")
+
+
 def import_debian_root(
     tag: str,
     packages: Sequence[str],
@@ -44,9 +61,11 @@ def import_debian_root(
     labels: Mapping[str, str],
     cmd: Sequence[str],
     env: Mapping[str, str] | None = None,
+    post: Sequence[str] = (),
     log: Callable[[str], object] = print,
 ) -> None:
-    """Build ``tag`` from a ``debootstrap --variant=minbase`` root holding ``packages``."""
+    """Build ``tag`` from a ``debootstrap --variant=minbase`` root holding ``packages``; ``post`` are shell
+    scripts run in the root (chroot, with /proc mounted) before it is imported."""
     if shutil.which("debootstrap") is None:
         raise SandboxUnavailable("an image without a registry needs debootstrap: apt-get install -y debootstrap")
     with tempfile.TemporaryDirectory(prefix="referee-rootfs-") as work:
@@ -56,6 +75,9 @@ def import_debian_root(
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
             raise SandboxUnavailable(f"debootstrap failed: {done.stdout[-2000:]}{done.stderr[-2000:]}")
+        for script in post:
+            log("preparing the root: " + script.splitlines()[0][:80])
+            _in_root(root, script)
         for junk in JUNK:
             shutil.rmtree(os.path.join(root, junk), ignore_errors=True)
         log(f"docker import {tag}")

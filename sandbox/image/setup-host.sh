@@ -47,5 +47,5 @@ if ! docker info >/dev/null 2>&1; then
 fi
 
 if [ "$BUILD_IMAGE" = 1 ]; then
-    "$REFEREE" sandbox build
+    "$REFEREE" sandbox build --languages "${REFEREE_SANDBOX_LANGUAGES:-python,cpp}"
 fi
