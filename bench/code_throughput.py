@@ -312,12 +312,51 @@ def humaneval_like() -> Item:
     )
 
 
+def languages_section(pool: SandboxPool, data: Path, languages: list[str], repeats: int) -> None:
+    """Per language: HumanEval-X canonical programs through the pool (assert items: compile once, one
+    run), programs/s with the pool's workers busy, compile and run medians, and the image's size."""
+    from bench.humanevalx import FLAKY, KNOWN_FAILURES, items
+    from graders.code.grade import build_job
+
+    image = pool.client.images.get(pool.settings.image)
+    size = f"{image.attrs['Size'] / 1e9:.2f} GB, languages: {image.labels.get('referee.languages', '?')}"
+    print(f"\nHumanEval-X canonical programs per language ({pool.size} containers; image {size})")
+    print(f"{'language':12}{'passed':>10}{'programs/s':>12}{'compile p50 ms':>16}{'run p50 ms':>12}")
+    for language in languages:
+        jobs = []
+        for item in items(language, data):
+            program = extract_program(item["completion"], language) or ""
+            jobs.append((item["id"], build_job(program, item["tests"], language, CodeOptions())))
+        rates, compiles, runs, passed = [], [], [], 0
+        for _ in range(repeats):
+            started = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=pool.size) as threads:
+                outcomes = list(threads.map(lambda job: pool.execute(job[1]), jobs))
+            rates.append(len(jobs) / (time.perf_counter() - started))
+            compiles = [o.compile_ms for o in outcomes if o.compile_ms]
+            runs = [r.wall_ms for o in outcomes for r in o.runs]
+            passed = sum(bool(o.runs) and all(r.passed for r in o.runs) for o in outcomes)
+        expected = len(jobs) - len(KNOWN_FAILURES[language]) - len(FLAKY.get(language, ()))
+        print(
+            f"{language:12}{passed:>5}/{len(jobs):<4}{statistics.median(rates):>12.1f}"
+            f"{statistics.median(compiles) if compiles else 0:>16.0f}{statistics.median(runs):>12.1f}"
+            f"   (expected at least {expected})"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared bench data directory")
     parser.add_argument("--sandboxes", type=int, default=os.cpu_count() or 2, help="workers (default: cores)")
     parser.add_argument("--repeats", type=int, default=5, help="throughput passes (the median is quoted)")
+    parser.add_argument(
+        "--languages", default=None, help="only the per-language HumanEval-X section, e.g. cpp,java,javascript,go,rust"
+    )
     args = parser.parse_args()
+    if args.languages:
+        with SandboxPool(args.sandboxes) as pool:
+            languages_section(pool, args.data, args.languages.split(","), args.repeats)
+        return
     os.environ[UNSAFE_ENV] = "1"  # the local backend is a comparison column here, never a grader
     import warnings
 

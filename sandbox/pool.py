@@ -67,6 +67,7 @@ def outcome_from_answer(answer: dict[str, Any]) -> JobOutcome:
         compile_output=compiled.get("stderr", ""),
         runs=runs,
         unavailable=answer.get("unavailable"),
+        compile_ms=float(compiled.get("wall_ms", 0.0)),
     )
 
 

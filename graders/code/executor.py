@@ -91,6 +91,7 @@ class JobOutcome:
     runs: tuple[RunOutcome, ...] = ()
     unavailable: str | None = None
     """Set when the sandbox cannot run the job's language at all (its image lacks the toolchain)."""
+    compile_ms: float = 0.0
 
 
 class Executor(Protocol):

@@ -15,6 +15,7 @@ from bench.humanevalx import FLAKY, KNOWN_FAILURES
 from bench.humanevalx import items as humanevalx_items
 from graders.code import CodeVerdict, grade_code
 from graders.code.executor import Job
+from sandbox.attacks import Attack, run_attack
 from sandbox.pool import SandboxPool
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -218,3 +219,43 @@ def test_a_language_the_image_lacks_is_unscorable(pool2: SandboxPool) -> None:
     job = Job(language="cobol", kind="stdio", source="", cases=({"stdin": ""},), recipe=recipe)
     outcome = pool2.execute(job)
     assert outcome.unavailable and "cobol" in outcome.unavailable
+
+
+HOSTILE = [
+    Attack("fork bomb (C)", "#include <unistd.h>\nint main(void){ for (;;) fork(); }", "c"),
+    Attack(
+        "thread bomb (Java)",
+        "public class Main { public static void main(String[] a) { while (true) { new Thread(() -> {"
+        " try { Thread.sleep(1000000); } catch (Exception e) {} }).start(); } } }",
+        "java",
+    ),
+    Attack(
+        "detached daemon writing a marker (JavaScript)",
+        "require('child_process').spawn('/bin/sh', ['-c', 'while true; do echo x > /box/marker; sleep 0.1; done'],"
+        " {detached: true, stdio: 'ignore'}).unref();",
+        "javascript",
+    ),
+    Attack(
+        "writes outside the box (Go)",
+        'package main\nimport (\n\t"fmt"\n\t"os"\n)\nfunc main() {\n\tif os.WriteFile("/etc/escaped", '
+        '[]byte("x"), 0644) == nil && os.WriteFile("/usr/escaped", []byte("x"), 0644) == nil {\n'
+        '\t\tfmt.Println("ESCAPED")\n\t}\n}',
+        "go",
+    ),
+    Attack("thread bomb (Rust)", "fn main() { loop { std::thread::spawn(|| loop {}); } }", "rust"),
+    Attack("fork bomb (Bash)", ":(){ :|:& };:", "bash"),
+    Attack(
+        "background process left behind (TypeScript)",
+        "import { spawn } from 'child_process';\n"
+        "spawn('/bin/sleep', ['1000'], {detached: true, stdio: 'ignore'}).unref();",
+        "typescript",
+    ),
+]
+
+
+@pytest.mark.parametrize("attack", HOSTILE, ids=[a.name for a in HOSTILE])
+def test_hostile_programs_in_every_language_are_contained(pool2: SandboxPool, attack: Attack) -> None:
+    report = run_attack(pool2, attack)
+    assert report.contained, report
+    assert report.next_job_ok, report
+    assert report.clean, report  # no process and no file of the job is left

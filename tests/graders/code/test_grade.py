@@ -72,7 +72,7 @@ def test_no_code_scores_zero_without_running() -> None:
     [
         ({"kind": "call", "entry_point": "f", "cases": [{"args": [], "expected": 1}]}, "cpp"),
         ({"kind": "call", "entry_point": "not valid", "cases": [{"args": [], "expected": 1}]}, "python"),
-        ({"kind": "stdio", "cases": [{"stdin": "", "stdout": ""}]}, "rust"),
+        ({"kind": "stdio", "cases": [{"stdin": "", "stdout": ""}]}, "cobol"),  # a language Referee does not run
         ({"kind": "stdio", "cases": [{"stdin": "", "stdout": ""}], "time_limit": 1000}, "python"),
     ],
 )
