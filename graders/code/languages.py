@@ -349,7 +349,9 @@ def _go(program: str, tests: str | None, memory_mb: int) -> Recipe:
     return Recipe(files={"main_test.go": source}, compile=build, run=(f"{BOX}/solution.test",), token=True, **common)
 
 
-# Rust: `rustc --test`; a last test (libtest runs them in name order, one thread) prints the token.
+# Rust: `rustc --test` for a #[cfg(test)] module (HumanEval-X), where a last test (libtest runs them in name
+# order, one thread) prints the token; tests written as a `fn main` of asserts (MultiPL-E) are called from
+# our own `main` instead (built with --test, their `main` would never run: every such program would pass).
 _RUST_MAIN = re.compile(r"^fn\s+main\s*\(\s*\)\s*\{", re.MULTILINE)
 _RUST_TOKEN_TEST = (
     "\n#[cfg(test)]\nmod zzzz_referee {\n    #[test]\n    fn zzzz_referee_done() {\n"
@@ -357,14 +359,26 @@ _RUST_TOKEN_TEST = (
 )
 
 
+_RUST_TOKEN_MAIN = (
+    "\nfn main() {\n    referee_tests_main();\n"
+    f'    println!("\\n{{}}", std::env::var("{TOKEN_VARIABLE}").unwrap_or_default());\n}}\n'
+)
+
+
 def _rust(program: str, tests: str | None, memory_mb: int) -> Recipe:
     rustc = ("/usr/bin/rustc", "--edition", "2021", "-O", "-o", f"{BOX}/solution", f"{BOX}/main.rs")
     if tests is None:
         return Recipe(files={"main.rs": program}, compile=rustc, run=(f"{BOX}/solution",))
-    body = _drop_function(program, _RUST_MAIN)
-    source = "#![allow(unused)]\n" + body + "\n" + tests + _RUST_TOKEN_TEST
+    body = "#![allow(unused)]\n" + _drop_function(program, _RUST_MAIN) + "\n"
+    if "#[test]" not in tests:  # MultiPL-E shape: the tests are a `fn main` of asserts, called from ours
+        if not _RUST_MAIN.search(tests):
+            raise UnscorableError("the assert tests have neither #[test] functions nor a main function")
+        renamed = _RUST_MAIN.sub("fn referee_tests_main() {", tests, count=1)
+        return Recipe(
+            files={"main.rs": body + renamed + _RUST_TOKEN_MAIN}, compile=rustc, run=(f"{BOX}/solution",), token=True
+        )
     return Recipe(
-        files={"main.rs": source},
+        files={"main.rs": body + tests + _RUST_TOKEN_TEST},
         compile=(*rustc[:3], "--test", *rustc[3:]),
         run=(f"{BOX}/solution", "--test-threads=1", "--nocapture", "-q"),
         token=True,

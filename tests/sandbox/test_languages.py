@@ -259,3 +259,17 @@ def test_hostile_programs_in_every_language_are_contained(pool2: SandboxPool, at
     assert report.contained, report
     assert report.next_job_ok, report
     assert report.clean, report  # no process and no file of the job is left
+
+
+def test_sandboxfusion_multilanguage_samples(pool2: SandboxPool) -> None:
+    """SandboxFusion's samples for the languages Referee runs: real solutions pass, and the samples whose
+    "canonical solution" is an exit(0) stub (passed by an exit-code judge) score 0 in every language."""
+    from bench.multilang_samples import items as sample_items
+
+    samples = sample_items(DATA / "multilang-samples")
+    forged = {s["id"] for s in samples if s.pop("forged")}
+    assert len(samples) == 20 and len(forged) == 16
+    results = _score(pool2, samples)
+    assert all(r.status == "ok" for r in results.values())
+    assert {task for task, r in results.items() if r.reward == 1.0} == set(results) - forged
+    assert all(results[task].reward == 0.0 for task in forged)
