@@ -468,6 +468,14 @@ def _write_files(config, files):
         raise WorkerFault("cannot write the job's files")
 
 
+def _compile_report(run):
+    return {
+        "ok": run.report["exit_code"] == 0 and not run.wall_timeout,
+        "wall_ms": round(run.elapsed_s * 1000, 2),
+        "stderr": (bytes(run.stderr) + bytes(run.stdout))[-4000:].decode("utf-8", "replace"),
+    }
+
+
 _FAILURE_WORDS = ("Assertion", "assert", "Error", "panicked", "FAIL", "Exception", "error")
 
 
@@ -507,13 +515,8 @@ def handle_recipe_job(config, zygote, job):
             env=env,
             file_bytes=COMPILE_FILE_BYTES,
         )
-        ok = run.report["exit_code"] == 0 and not run.wall_timeout
-        answer["compile"] = {
-            "ok": ok,
-            "wall_ms": round(run.elapsed_s * 1000, 2),
-            "stderr": (bytes(run.stderr) + bytes(run.stdout))[-4000:].decode("utf-8", "replace"),
-        }
-        if not ok:
+        answer["compile"] = _compile_report(run)
+        if not answer["compile"]["ok"]:
             return answer
     for case in job["cases"]:
         token = secrets.token_hex(16)
@@ -578,13 +581,8 @@ def handle_job(config, zygote, job):
             memory_mb=COMPILE_MEMORY_MB,
             output_bytes=1 << 20,
         )
-        ok = run.report["exit_code"] == 0 and not run.wall_timeout
-        answer["compile"] = {
-            "ok": ok,
-            "wall_ms": round(run.elapsed_s * 1000, 2),
-            "stderr": (bytes(run.stderr) + bytes(run.stdout))[-4000:].decode("utf-8", "replace"),
-        }
-        if not ok:
+        answer["compile"] = _compile_report(run)
+        if not answer["compile"]["ok"]:
             return answer
     for case in job["cases"]:
         token = secrets.token_hex(16)
