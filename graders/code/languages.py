@@ -188,6 +188,8 @@ _JAVA_FLAGS = (
     "-Xshare:auto",
 )
 _JAVA_ENV = {"MALLOC_ARENA_MAX": "1"}
+JAVAC_ARCHIVE = "/opt/referee/javac.jsa"
+"""javac's class-data archive, made when the image is built (sandbox/image/prepare-java.sh)."""
 
 
 def _java_class_with_main(source: str) -> str | None:
@@ -207,6 +209,7 @@ def _java(program: str, tests: str | None, memory_mb: int) -> Recipe:
         "-J-XX:+UseSerialGC",
         "-J-XX:TieredStopAtLevel=1",
         "-J-XX:-UsePerfData",
+        f"-J-XX:SharedArchiveFile={JAVAC_ARCHIVE}",
         "-encoding",
         "UTF-8",
         "-nowarn",

