@@ -37,7 +37,7 @@ if ! docker info >/dev/null 2>&1; then
     if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
         systemctl start docker
     else
-        nohup dockerd >/var/log/dockerd.log 2>&1 &
+        setsid nohup dockerd >/var/log/dockerd.log 2>&1 < /dev/null &  # its own session: Ctrl-C on make serve leaves it
     fi
     for _ in $(seq 1 60); do
         docker info >/dev/null 2>&1 && break
