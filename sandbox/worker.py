@@ -31,7 +31,8 @@ DRAIN_S = 0.25
 """After the program ended: the longest its pipes are read before what it left behind is killed
 (only for a leftover that keeps writing), and then the longest they may take to close."""
 ZYGOTE_REPLY_S = 5.0
-COMPILE = {"cpp": ["/usr/bin/g++", "-std=c++17", "-O2", "-pipe", "-x", "c++", "-", "-o"]}
+COMPILE = {"cpp": ["/usr/bin/g++", "-std=c++17", "-O2", "-pipe", "-I/opt/referee/pch", "-x", "c++", "-", "-o"]}
+"""/opt/referee/pch holds <bits/stdc++.h> precompiled with these flags (sandbox/image/prepare-cpp.sh)."""
 COMPILE_TIME_S = 30.0
 COMPILE_MEMORY_MB = 2048
 COMPILE_FILE_BYTES = 256 * 1024 * 1024

@@ -139,7 +139,8 @@ def _c_family_tests(program: str, tests: str) -> str:
         raise UnscorableError("the assert tests' main function is not closed")
     renamed = "int referee_tests_main(void) {" + tests[brace + 1 : end] + "\n  return 0;\n}" + tests[end + 1 :]
     body = _drop_function(program, _C_MAIN)
-    return "#undef NDEBUG\n#include <assert.h>\n" + body + "\n" + tests[: match.start()] + renamed + "\n" + _TOKEN_C
+    # <assert.h> after the program: a precompiled <bits/stdc++.h> is only used before the first declaration
+    return "#undef NDEBUG\n" + body + "\n#include <assert.h>\n" + tests[: match.start()] + renamed + "\n" + _TOKEN_C
 
 
 def _c(program: str, tests: str | None, memory_mb: int) -> Recipe:
@@ -155,6 +156,7 @@ def _cpp(program: str, tests: str | None, memory_mb: int) -> Recipe:
         "-std=c++17",
         "-O2",
         "-pipe",
+        "-I/opt/referee/pch",  # a precompiled <bits/stdc++.h> (sandbox/image/prepare-cpp.sh)
         "-o",
         f"{BOX}/solution",
         f"{BOX}/main.cpp",

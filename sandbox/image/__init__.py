@@ -60,6 +60,9 @@ LANGUAGE_PREPARATION: dict[str, str] = {
     # A pristine, warm Go build cache in /opt/referee/gocache (testing, testify, common packages), read-only
     # in the image: each job copies it into its own box, so no job's build can poison another's.
     "go": (Path(__file__).resolve().parent / "prepare-go.sh").read_text(encoding="utf-8"),
+    # <bits/stdc++.h> precompiled with the flags every C++ compile uses (1.3-2.0 s -> about 0.3 s for
+    # competitive-programming answers); g++ ignores it silently where the flags differ
+    "cpp": (Path(__file__).resolve().parent / "prepare-cpp.sh").read_text(encoding="utf-8"),
     # A class-data archive of javac's own classes (AppCDS): javac starts about 30% faster (515 -> 353 ms)
     "java": (Path(__file__).resolve().parent / "prepare-java.sh").read_text(encoding="utf-8"),
 }
