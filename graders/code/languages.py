@@ -18,6 +18,7 @@ deliberately reads ``REFEREE_TOKEN`` (or its own process's environment) and prin
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -329,8 +330,12 @@ GO_CACHE = "/opt/referee/gocache"
 """The image's pristine warm build cache, copied into each job's box (sandbox/image: LANGUAGE_PREPARATION)."""
 
 
+_GO_LINK_FLAGS = ("-ldflags=-s -w",)
+"""No symbol table or DWARF: the linker's largest cost (about 0.47 -> 0.36 s per job); panics keep their traces."""
+
+
 def _go_build(*argv: str) -> tuple[str, ...]:
-    copy = f"if [ -d {GO_CACHE} ]; then cp -r {GO_CACHE} {BOX}/.gocache; fi; exec " + " ".join(argv)
+    copy = f"if [ -d {GO_CACHE} ]; then cp -r {GO_CACHE} {BOX}/.gocache; fi; exec " + shlex.join(argv)
     return ("/bin/sh", "-c", copy)
 
 
@@ -339,7 +344,7 @@ def _go(program: str, tests: str | None, memory_mb: int) -> Recipe:
     common: dict[str, Any] = {"headroom_mb": 1024, "rss_check": True, "env": env}
     build: tuple[str, ...]
     if tests is None:
-        build = _go_build("/usr/bin/go", "build", "-o", f"{BOX}/solution", f"{BOX}/main.go")
+        build = _go_build("/usr/bin/go", "build", *_GO_LINK_FLAGS, "-o", f"{BOX}/solution", f"{BOX}/main.go")
         return Recipe(files={"main.go": program}, compile=build, run=(f"{BOX}/solution",), **common)
     program_imports, body = _go_imports(_drop_function(_drop_function(program, _GO_MAIN), _GO_TESTS))
     test_imports, test_body = _go_imports(tests)
@@ -350,7 +355,7 @@ def _go(program: str, tests: str | None, memory_mb: int) -> Recipe:
         "var _ = fmt.Sprint\nvar _ = os.Getenv\n"
     )
     source = "package main\n\nimport (\n\t" + "\n\t".join(imports) + "\n)\n" + body + "\n" + test_body + runner
-    build = _go_build("/usr/bin/go", "test", "-c", "-vet=off", "-o", f"{BOX}/solution.test", f"{BOX}/main_test.go")
+    build = _go_build("/usr/bin/go", "test", "-c", "-vet=off", *_GO_LINK_FLAGS, "-o", f"{BOX}/solution.test", f"{BOX}/main_test.go")
     return Recipe(files={"main_test.go": source}, compile=build, run=(f"{BOX}/solution.test",), token=True, **common)
 
 
@@ -370,8 +375,12 @@ _RUST_TOKEN_MAIN = (
 )
 
 
+_RUST_LINK_FLAGS = ("-C", "link-arg=-fuse-ld=gold", "-C", "strip=debuginfo")
+"""gold, and no libstd debug info to copy: linking was 0.23 of 0.30 s per job; now about 0.15 s in all."""
+
+
 def _rust(program: str, tests: str | None, memory_mb: int) -> Recipe:
-    rustc = ("/usr/bin/rustc", "--edition", "2021", "-O", "-o", f"{BOX}/solution", f"{BOX}/main.rs")
+    rustc = ("/usr/bin/rustc", "--edition", "2021", "-O", *_RUST_LINK_FLAGS, "-o", f"{BOX}/solution", f"{BOX}/main.rs")
     if tests is None:
         return Recipe(files={"main.rs": program}, compile=rustc, run=(f"{BOX}/solution",))
     body = "#![allow(unused)]\n" + _drop_function(program, _RUST_MAIN) + "\n"
