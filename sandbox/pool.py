@@ -59,6 +59,10 @@ def outcome_from_answer(answer: dict[str, Any]) -> JobOutcome:
             cpu_ms=run.get("cpu_ms", 0.0),
             wall_ms=run.get("wall_ms", 0.0),
             error=_error_text(run.get("error")),
+            exit_code=run.get("exit_code"),
+            signal=run.get("signal"),
+            max_rss_kb=run.get("max_rss_kb") or 0,
+            files=run.get("files"),
         )
         for run in answer.get("runs", [])
     )
@@ -68,6 +72,8 @@ def outcome_from_answer(answer: dict[str, Any]) -> JobOutcome:
         runs=runs,
         unavailable=answer.get("unavailable"),
         compile_ms=float(compiled.get("wall_ms", 0.0)),
+        compile_exit_code=compiled.get("exit_code"),
+        compile_timed_out=bool(compiled.get("timed_out")),
     )
 
 

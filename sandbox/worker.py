@@ -13,6 +13,7 @@ Killing happens as the job uid (``kill(-1)`` from a short-lived helper), so the 
 is answered with ``"healthy": false`` so that the host replaces the container.
 """
 
+import base64
 import json
 import math
 import os
@@ -20,6 +21,8 @@ import secrets
 import selectors
 import signal
 import socket
+import stat
+import struct
 import subprocess
 import sys
 import time
@@ -37,6 +40,12 @@ COMPILE_TIME_S = 30.0
 COMPILE_MEMORY_MB = 2048
 COMPILE_FILE_BYTES = 256 * 1024 * 1024
 """A compiler's files (a Rust test binary links libtest statically); the box's tmpfs bounds them anyway."""
+SNAPSHOT_CAP = 128 * 1024 * 1024
+"""What a plain job's box may hold after its compile to be restored before each further run."""
+FETCH_CAP = 16 * 1024 * 1024
+"""Bytes of ``fetch`` files read back after a plain run (a file over what is left is not returned)."""
+SNAPSHOT_SKIP = (".gocache",)
+"""Build caches left out of a plain job's snapshot: only its compile used them."""
 
 
 class WorkerFault(Exception):
@@ -145,6 +154,153 @@ def as_job_user(config, action):
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def job_user_bytes(config, produce):
+    """``produce()`` run in a helper with the job's uid (after every process of the job is killed);
+    returns the bytes it made, or raises ``WorkerFault``."""
+    read_end, write_end = os.pipe2(os.O_CLOEXEC)
+    try:
+        pid = os.fork()
+    except OSError as exc:
+        os.close(read_end)
+        os.close(write_end)
+        raise WorkerFault("cannot fork a job helper") from exc
+    if pid == 0:
+        code = 0
+        try:
+            os.close(read_end)
+            if config.uid is not None:
+                os.setgroups([])
+                os.setgid(config.gid)
+                os.setuid(config.uid)
+                _kill_everything(config)
+            data = memoryview(produce())
+            while len(data):
+                data = data[os.write(write_end, data[: 1 << 20]) :]
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    chunks = []
+    with open(read_end, "rb", closefd=True) as pipe:
+        while chunk := pipe.read(1 << 20):
+            chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
+        raise WorkerFault("a job helper failed")
+    return b"".join(chunks)
+
+
+def _pack(entries):
+    """(path, mode, bytes) entries as one byte string (lengths first: no parsing of what a program wrote)."""
+    out = bytearray()
+    for path, mode, data in entries:
+        name = path.encode("utf-8", "surrogateescape")
+        out += struct.pack(">IIQ", len(name), mode, len(data)) + name + data
+    return bytes(out)
+
+
+def _unpack(blob):
+    entries, at = [], 0
+    while at < len(blob):
+        size, mode, length = struct.unpack_from(">IIQ", blob, at)
+        at += 16
+        name = blob[at : at + size].decode("utf-8", "surrogateescape")
+        at += size
+        entries.append((name, mode, blob[at : at + length]))
+        at += length
+    return entries
+
+
+def _box_path(config, relative):
+    """``relative`` inside the box, or ValueError (absolute, ``..``, empty parts)."""
+    parts = relative.split("/")
+    if not relative or relative.startswith("/") or "\0" in relative or any(p in ("", ".", "..") for p in parts):
+        raise ValueError("bad file path: " + relative[:100])
+    return os.path.join(config.box, *parts)
+
+
+def _write_blobs(config, blobs):
+    """Write a plain job's extra files (``{relative path: bytes}``) into the box as the job user."""
+
+    def write():
+        for relative, data in blobs.items():
+            path = _box_path(config, relative)
+            os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+            with open(fd, "wb") as handle:
+                handle.write(data)
+        return b""
+
+    job_user_bytes(config, write)
+
+
+def _snapshot(config):
+    """Every regular file in the box after a compile, to restore before each further run of a plain job."""
+
+    def collect():
+        entries, total = [], 0
+        for top, directories, names in os.walk(config.box):
+            directories[:] = [d for d in directories if d not in SNAPSHOT_SKIP]
+            for name in names:
+                path = os.path.join(top, name)
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+                with open(fd, "rb") as handle:
+                    info = os.fstat(handle.fileno())
+                    data = handle.read(SNAPSHOT_CAP - total + 1)
+                total += len(data)
+                if total > SNAPSHOT_CAP:
+                    raise ValueError("the compiled program is too large to restore")
+                entries.append((os.path.relpath(path, config.box), info.st_mode & 0o777, data))
+        return _pack(entries)
+
+    return _unpack(job_user_bytes(config, collect))
+
+
+def _restore(config, snapshot):
+    """A fresh box for the next run of a plain job: every process killed, every writable place wiped,
+    the compiled files put back. Runs merged into one job (same program, same limits) from separate
+    requests therefore never see each other's files."""
+
+    def restore():
+        _wipe_directories(config.wipe)()
+        for relative, mode, data in snapshot:
+            path = os.path.join(config.box, relative)
+            os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, mode)
+            with open(fd, "wb") as handle:
+                handle.write(data)
+        return b""
+
+    job_user_bytes(config, restore)
+
+
+def _fetch(config, paths):
+    """The files a plain run asked for, read without following links, within ``FETCH_CAP`` in all."""
+
+    def read():
+        entries, total = [], 0
+        for relative in paths:
+            try:
+                path = _box_path(config, relative)
+                if os.path.realpath(os.path.dirname(path)) != os.path.dirname(path):
+                    continue  # a directory on the way is a link
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            except (OSError, ValueError):
+                continue
+            with open(fd, "rb") as handle:
+                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                    continue
+                data = handle.read(FETCH_CAP - total + 1)
+            if total + len(data) > FETCH_CAP:
+                continue
+            total += len(data)
+            entries.append((relative, 0, data))
+        return _pack(entries)
+
+    return {name: data for name, _, data in _unpack(job_user_bytes(config, read))}
 
 
 def _kill_everything(config):
@@ -274,9 +430,23 @@ class Run:
 
 
 def execute(
-    config, zygote, *, mode, argv=None, payload=b"", stdin=b"", time_s, memory_mb, output_bytes, env=None, file_bytes=0
+    config,
+    zygote,
+    *,
+    mode,
+    argv=None,
+    payload=b"",
+    stdin=b"",
+    time_s,
+    memory_mb,
+    output_bytes,
+    env=None,
+    file_bytes=0,
+    wall_s=None,
 ):
-    """Spawn one run through the zygote and see it to its end; returns the finished ``Run``."""
+    """Spawn one run through the zygote and see it to its end; returns the finished ``Run``.
+
+    ``wall_s`` replaces the wall-time backstop (twice the CPU limit) where a caller's limit is wall time."""
     pipes = [os.pipe2(os.O_CLOEXEC) for _ in range(5)]  # stdin, stdout, stderr, payload, events
     child_ends = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][0], pipes[4][1]]
     request = {
@@ -310,7 +480,7 @@ def execute(
     for fd in readers:
         selector.register(fd, selectors.EVENT_READ)
     selector.register(zygote.control, selectors.EVENT_READ)
-    wall = max(2 * time_s, time_s + 1.0)
+    wall = wall_s if wall_s else max(2 * time_s, time_s + 1.0)
     deadline = started + wall
     killed = False
     leftovers_killed = False
@@ -472,6 +642,8 @@ def _write_files(config, files):
 def _compile_report(run):
     return {
         "ok": run.report["exit_code"] == 0 and not run.wall_timeout,
+        "exit_code": run.report["exit_code"],
+        "timed_out": run.wall_timeout,
         "wall_ms": round(run.elapsed_s * 1000, 2),
         "stderr": (bytes(run.stderr) + bytes(run.stdout))[-4000:].decode("utf-8", "replace"),
     }
@@ -503,14 +675,19 @@ def handle_recipe_job(config, zygote, job):
         answer["unavailable"] = "this sandbox image has no " + job["language"] + " toolchain (" + tool + ")"
         return answer
     _write_files(config, recipe["files"])
+    plain = recipe.get("plain")
+    if plain and plain.get("blobs"):
+        _write_blobs(config, {name: base64.b64decode(data) for name, data in plain["blobs"].items()})
     env = dict(recipe.get("env") or {})
     if recipe["compile"]:
+        compile_s = min(float(plain.get("compile_time_s") or COMPILE_TIME_S), COMPILE_TIME_S) if plain else None
         run = execute(
             config,
             zygote,
             mode="exec",
             argv=recipe["compile"],
-            time_s=COMPILE_TIME_S,
+            time_s=compile_s or COMPILE_TIME_S,
+            wall_s=compile_s,
             memory_mb=COMPILE_MEMORY_MB,
             output_bytes=1 << 20,
             env=env,
@@ -519,7 +696,10 @@ def handle_recipe_job(config, zygote, job):
         answer["compile"] = _compile_report(run)
         if not answer["compile"]["ok"]:
             return answer
-    for case in job["cases"]:
+    snapshot = _snapshot(config) if plain and len(job["cases"]) > 1 else None
+    for index, case in enumerate(job["cases"]):
+        if snapshot is not None and index:
+            _restore(config, snapshot)
         token = secrets.token_hex(16)
         stdin = case.get("stdin", "").encode("utf-8", "replace") if job["kind"] == "stdio" else b""
         run_env = {**env, "REFEREE_TOKEN": token} if recipe.get("token") else env
@@ -533,6 +713,7 @@ def handle_recipe_job(config, zygote, job):
             memory_mb=memory_mb + recipe.get("headroom_mb", 0),
             output_bytes=output_bytes,
             env=run_env,
+            wall_s=limits.get("wall_s"),
         )
         status = _status(run, time_s, [])
         stderr = bytes(run.stderr)
@@ -545,6 +726,11 @@ def handle_recipe_job(config, zygote, job):
             status = "memory"
         outcome = _describe(run, status, time_s)
         stdout = bytes(run.stdout).decode("utf-8", "replace")
+        if plain:
+            outcome["stderr"] = bytes(run.stderr).decode("utf-8", "replace")
+            if plain.get("fetch"):
+                fetched = _fetch(config, plain["fetch"])
+                outcome["files"] = {name: base64.b64encode(data).decode() for name, data in fetched.items()}
         if job["kind"] == "stdio":
             outcome["stdout"] = stdout
         else:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import secrets
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,6 +25,11 @@ from graders.code import CodeOptions
 from graders.spec import COMPONENTS, PARAMS, PRESETS, RewardSpec, SpecError
 from service.background_sandbox import BackgroundSandbox
 from service.engine import EngineConfig, GradingEngine
+from service.path_tokens import PathTokens, path_token_checked, valid_token
+from service.programs import ProgramRunner
+from service.open_r1 import router as open_r1_router
+from service.piston import router as piston_router
+from service.sandbox_fusion import router as sandbox_fusion_router
 from service.schemas import ITEM_ADAPTER, Item, Result, Status
 from service.settings import Settings
 
@@ -68,6 +72,15 @@ class _Metrics:
         self.sandbox_workers = Gauge("referee_sandbox_workers", "Live sandbox workers", registry=self.registry)
         self.grader_workers = Gauge("referee_grader_workers", "Math grader processes", registry=self.registry)
         self.cache_hits = Gauge("referee_cache_hits", "Verdicts answered from the cache", registry=self.registry)
+        self.wire_requests = Counter(
+            "referee_wire_requests",
+            "Requests on the execution wires (SandboxFusion, Piston, open-r1) by outcome",
+            ["wire", "outcome"],
+            registry=self.registry,
+        )
+        self.merged_runs = Gauge(
+            "referee_merged_runs", "Execution-wire runs that shared another request's job", registry=self.registry
+        )
 
 
 class _Service:
@@ -80,6 +93,7 @@ class _Service:
         self.metrics = _Metrics()
         self.queued = 0
         self.default_reward = RewardSpec.parse(settings.default_reward)
+        self.programs = ProgramRunner(sandbox, queue_s=settings.wire_queue_s)
 
 
 def _service(request: Request) -> _Service:
@@ -167,15 +181,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"detail": detail}, status_code=413)
         return await call_next(request)
 
+    app.add_middleware(PathTokens, tokens=settings.tokens)
+
     def authorized(request: Request) -> None:
-        if not settings.tokens:
+        if not settings.tokens or path_token_checked(request.scope):
             return
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        valid = scheme.lower() == "bearer" and any(
-            secrets.compare_digest(token.encode(), known.get_secret_value().encode()) for known in settings.tokens
-        )
-        if not valid:
+        if not (scheme.lower() == "bearer" and valid_token(token, settings.tokens)):
             raise HTTPException(401, detail="a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
 
     async def score(svc: _Service, entries: list[Item | Result], reward: RewardSpec, endpoint: str) -> list[Result]:
@@ -224,6 +237,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         }
         logs["scored"] = [1.0 if r.status is Status.OK else 0.0 for r in results]
         return {"rewards": rewards, "scores": rewards, "extra_logs": logs}
+
+    for wire in (sandbox_fusion_router, piston_router, open_r1_router):
+        app.include_router(wire, dependencies=[Depends(authorized)])
 
     @app.get("/v1/graders")
     async def graders(svc: ServiceDep) -> dict[str, Any]:

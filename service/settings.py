@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     max_queued_items: int = Field(default=65_536, ge=1)
     """Items accepted but not yet graded, over all requests; beyond it: 429 with Retry-After."""
     retry_after_s: int = Field(default=2, ge=1)
+    wire_queue_s: float = Field(default=20.0, gt=0)
+    """Execution wires (/run_code, /api/v2/execute, /execute_batch): how long a request may wait for a
+    sandbox before it gets 504 (they never get 429/503: verl turns those into a reward of 0)."""
     tokens: list[SecretStr] = Field(default_factory=list)
     """Bearer tokens (JSON list in REFEREE_TOKENS); empty means no authentication."""
     default_reward: str = "accuracy"

@@ -22,10 +22,14 @@ class Limits:
     time_s: float = 2.0
     memory_mb: int = 512
     output_bytes: int = 8 * 1024 * 1024
+    wall_s: float | None = None
+    """A wall-clock limit instead of the backstop (execution wires, whose callers' limits are wall time)."""
 
     def __post_init__(self) -> None:
         if not 0 < self.time_s <= 60:
             raise ValueError("time_s must be in (0, 60]")
+        if self.wall_s is not None and not 0 < self.wall_s <= 60:
+            raise ValueError("wall_s must be in (0, 60]")
         if not 32 <= self.memory_mb <= 8192:
             raise ValueError("memory_mb must be in [32, 8192]")
         if not 1024 <= self.output_bytes <= 256 * 1024 * 1024:
@@ -59,13 +63,14 @@ class Job:
                 "time_s": self.limits.time_s,
                 "memory_mb": self.limits.memory_mb,
                 "output_bytes": self.limits.output_bytes,
+                "wall_s": self.limits.wall_s,
             },
             "stop_on_failure": self.stop_on_failure,
         }
 
     def deadline_s(self) -> float:
         """How long the host waits for the answer before it declares the sandbox broken."""
-        per_run = max(2 * self.limits.time_s, self.limits.time_s + 1.0) + 1.0
+        per_run = (self.limits.wall_s or max(2 * self.limits.time_s, self.limits.time_s + 1.0)) + 1.0
         compile_s = 35.0 if self.language == "cpp" or (self.recipe and self.recipe.get("compile")) else 0.0
         factor = float(self.recipe.get("time_factor", 1.0)) if self.recipe else 1.0
         return compile_s + factor * per_run * len(self.cases) + 5.0
@@ -82,6 +87,11 @@ class RunOutcome:
     cpu_ms: float = 0.0
     wall_ms: float = 0.0
     error: str | None = None
+    exit_code: int | None = None
+    signal: int | None = None
+    max_rss_kb: int = 0
+    files: dict[str, str] | None = None
+    """Plain runs: the requested files, base64, read back after the run."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,6 +102,8 @@ class JobOutcome:
     unavailable: str | None = None
     """Set when the sandbox cannot run the job's language at all (its image lacks the toolchain)."""
     compile_ms: float = 0.0
+    compile_exit_code: int | None = None
+    compile_timed_out: bool = False
 
 
 class Executor(Protocol):

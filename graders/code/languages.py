@@ -25,7 +25,7 @@ from typing import Any
 
 from graders.errors import UnscorableError
 
-__all__ = ["LANGUAGES", "Language", "Recipe", "canonical_language", "recipe"]
+__all__ = ["LANGUAGES", "PLAIN_LANGUAGES", "Language", "Recipe", "canonical_language", "plain_recipe", "recipe"]
 
 BOX = "/box"
 TOKEN_VARIABLE = "REFEREE_TOKEN"
@@ -46,6 +46,9 @@ class Recipe:
     time_factor: float = 1.0
     memory_errors: tuple[str, ...] = ()
     token: bool = False
+    plain: Mapping[str, Any] | None = None
+    """Plain programs (execution wires): extra files (base64), files to read back, the compile limit;
+    the box is restored between runs so that each run starts as the first did."""
 
     @property
     def tool(self) -> str:
@@ -65,6 +68,7 @@ class Recipe:
             "time_factor": self.time_factor,
             "memory_errors": list(self.memory_errors),
             "token": self.token,
+            "plain": dict(self.plain) if self.plain is not None else None,
         }
 
 
@@ -355,7 +359,9 @@ def _go(program: str, tests: str | None, memory_mb: int) -> Recipe:
         "var _ = fmt.Sprint\nvar _ = os.Getenv\n"
     )
     source = "package main\n\nimport (\n\t" + "\n\t".join(imports) + "\n)\n" + body + "\n" + test_body + runner
-    build = _go_build("/usr/bin/go", "test", "-c", "-vet=off", *_GO_LINK_FLAGS, "-o", f"{BOX}/solution.test", f"{BOX}/main_test.go")
+    build = _go_build(
+        "/usr/bin/go", "test", "-c", "-vet=off", *_GO_LINK_FLAGS, "-o", f"{BOX}/solution.test", f"{BOX}/main_test.go"
+    )
     return Recipe(files={"main_test.go": source}, compile=build, run=(f"{BOX}/solution.test",), token=True, **common)
 
 
@@ -440,3 +446,58 @@ def recipe(language: str, program: str, tests: str | None, memory_mb: int) -> Re
     """The recipe for ``program`` in ``language`` (a canonical name), joined to ``tests`` when given."""
     spec = CPP_ASSERT if language == "cpp" else LANGUAGES[language]
     return spec.build(program, tests, memory_mb)
+
+
+# --- plain programs: what execution wires (SandboxFusion, Piston, open-r1) run -------------------------
+_PYTHON_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+PLAIN_LANGUAGES = ("python", "cpp", *LANGUAGES, "go_test")
+"""What ``plain_recipe`` runs: Python as ``python3 main.py``, the rest as their ``stdio`` recipes."""
+
+
+def _go_test_plain(program: str, memory_mb: int) -> Recipe:
+    """SandboxFusion's ``go_test``: the code is a test file, built with ``go test -c`` and run verbosely."""
+    stdio = _go("package main\nfunc main() {}\n", None, memory_mb)
+    build = _go_build(
+        "/usr/bin/go", "test", "-c", "-vet=off", *_GO_LINK_FLAGS, "-o", f"{BOX}/solution.test", f"{BOX}/main_test.go"
+    )
+    return Recipe(
+        files={"main_test.go": program},
+        compile=build,
+        run=(f"{BOX}/solution.test", "-test.v"),
+        env=stdio.env,
+        headroom_mb=stdio.headroom_mb,
+        rss_check=stdio.rss_check,
+    )
+
+
+def plain_recipe(
+    language: str,
+    program: str,
+    memory_mb: int,
+    *,
+    args: tuple[str, ...] = (),
+    files: Mapping[str, str] | None = None,
+    fetch: tuple[str, ...] = (),
+    compile_time_s: float | None = None,
+) -> Recipe:
+    """A program run as its author would run it (``python3 main.py``, a compile then the binary), with
+    ``args``, extra ``files`` (relative path: base64) written beside it and ``fetch`` read back after
+    each run. No harness: the container is the boundary on this path."""
+    if language == "python":
+        base = Recipe(files={"main.py": program}, run=("/usr/bin/python3", f"{BOX}/main.py"), env=_PYTHON_ENV)
+    elif language == "go_test":
+        base = _go_test_plain(program, memory_mb)
+    else:
+        base = recipe(language, program, None, memory_mb)
+    plain = {"blobs": dict(files or {}), "fetch": list(fetch), "compile_time_s": compile_time_s}
+    return Recipe(
+        files=base.files,
+        run=(*base.run, *args),
+        compile=base.compile,
+        env=base.env,
+        headroom_mb=base.headroom_mb,
+        rss_check=base.rss_check,
+        time_factor=base.time_factor,
+        memory_errors=base.memory_errors,
+        plain=plain,
+    )
