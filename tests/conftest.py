@@ -105,3 +105,21 @@ def docker_server(docker: Any) -> Iterator[str]:
         while httpx.get(f"{url}/readyz").status_code != 200 and time.monotonic() < deadline:
             time.sleep(0.1)
         yield url
+
+
+@pytest.fixture(scope="session")
+def wire_server(docker: Any) -> Iterator[str]:
+    """A service for the execution wires (SandboxFusion, Piston, open-r1): real containers with every
+    language of the image, and ``REFEREE_TOKENS`` set, so clients use ``{url}/t/{TOKEN}`` as base URL."""
+    env = {
+        "REFEREE_SANDBOX": "docker",
+        "REFEREE_SANDBOXES": "2",
+        "REFEREE_WORKERS": "1",
+        "REFEREE_SANDBOX_LANGUAGES": "all",
+        "REFEREE_TOKENS": json.dumps([TOKEN]),
+    }
+    for url in _serve(env):
+        deadline = time.monotonic() + 300
+        while httpx.get(f"{url}/readyz").status_code != 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        yield url
