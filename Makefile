@@ -18,6 +18,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# verl's reward code for the SandboxFusion test; its own dependencies (torch, ray, ...) are not needed
+	$(BIN)/python -m pip install --quiet --no-deps 'verl==0.9.1'
 	touch $(STAMP)
 
 ## run the HTTP service on port 8000: Docker set up first (installed and started when missing, as root);

@@ -25,10 +25,10 @@ from graders.code import CodeOptions
 from graders.spec import COMPONENTS, PARAMS, PRESETS, RewardSpec, SpecError
 from service.background_sandbox import BackgroundSandbox
 from service.engine import EngineConfig, GradingEngine
-from service.path_tokens import PathTokens, path_token_checked, valid_token
-from service.programs import ProgramRunner
 from service.open_r1 import router as open_r1_router
+from service.path_tokens import PathTokens, path_token_checked, valid_token
 from service.piston import router as piston_router
+from service.programs import ProgramRunner
 from service.sandbox_fusion import router as sandbox_fusion_router
 from service.schemas import ITEM_ADAPTER, Item, Result, Status
 from service.settings import Settings

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shutil
 import sys
@@ -315,6 +316,9 @@ def _serve(args: argparse.Namespace) -> int:
         k: v for k in ("host", "port", "workers", "sandbox", "sandboxes") if (v := getattr(args, k)) is not None
     }
     settings = Settings(**overrides)
+    from service.path_tokens import RedactPathTokens
+
+    logging.getLogger("uvicorn.access").addFilter(RedactPathTokens())
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
     return 0
 

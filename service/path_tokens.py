@@ -9,15 +9,27 @@ answered 401 otherwise. Without tokens the prefix is simply removed.
 from __future__ import annotations
 
 import json
+import logging
+import re
 import secrets
 from collections.abc import Sequence
 from typing import Any
 
 from pydantic import SecretStr
 
-__all__ = ["PREFIX", "PathTokens", "path_token_checked", "valid_token"]
+__all__ = ["PREFIX", "PathTokens", "RedactPathTokens", "path_token_checked", "valid_token"]
 
 PREFIX = "/t/"
+_IN_PATH = re.compile(r"/t/[^/\s?]+")
+
+
+class RedactPathTokens(logging.Filter):
+    """Keeps tokens out of access logs: ``/t/<token>/run_code`` is logged as ``/t/***/run_code``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_IN_PATH.sub("/t/***", a) if isinstance(a, str) else a for a in record.args)
+        return True
 
 
 def valid_token(token: str, known: Sequence[SecretStr]) -> bool:

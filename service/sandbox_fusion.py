@@ -127,11 +127,11 @@ class RunCodeRequest(BaseModel):
     code: str
     language: SandboxFusionLanguage
     stdin: str | None = None
-    compile_timeout: float = Field(default=10, gt=0)
-    run_timeout: float = Field(default=10, gt=0)
-    memory_limit_MB: int = -1
-    files: dict[str, str | None] = Field(default_factory=dict)
-    fetch_files: list[str] = Field(default_factory=list)
+    compile_timeout: float | None = Field(default=10, gt=0)
+    run_timeout: float | None = Field(default=10, gt=0)
+    memory_limit_MB: int | None = -1
+    files: dict[str, str | None] | None = Field(default_factory=dict)
+    fetch_files: list[str] | None = Field(default_factory=list)
 
 
 class RunStatus(StrEnum):
@@ -193,15 +193,16 @@ def _files(files: dict[str, str | None]) -> tuple[tuple[str, str], ...]:
 def program_of(body: RunCodeRequest, language: str) -> Program:
     """The request as a ``Program``: ``run_timeout`` (wall time) capped at 60 s, ``compile_timeout`` at
     30 s, ``memory_limit_MB`` -1 meaning 1024 and others clamped to [32, 8192]."""
-    memory = DEFAULT_MEMORY_MB if body.memory_limit_MB <= 0 else min(max(body.memory_limit_MB, 32), 8192)
+    asked = body.memory_limit_MB or -1
+    memory = DEFAULT_MEMORY_MB if asked <= 0 else min(max(asked, 32), 8192)
     return Program(
         language=language,
         code=body.code,
-        time_s=min(body.run_timeout, MAX_TIME_S),
+        time_s=min(body.run_timeout or 10.0, MAX_TIME_S),
         memory_mb=memory,
-        compile_time_s=min(body.compile_timeout, MAX_COMPILE_S),
-        files=_files(body.files),
-        fetch=tuple(_safe_path(name) for name in body.fetch_files),
+        compile_time_s=min(body.compile_timeout or 10.0, MAX_COMPILE_S),
+        files=_files(body.files or {}),
+        fetch=tuple(_safe_path(name) for name in body.fetch_files or ()),
     )
 
 
@@ -315,14 +316,14 @@ class SubmitConfig(BaseModel):
     model_config = ConfigDict(extra="ignore")
     language: SandboxFusionLanguage | None = None
     locale: str | None = None
-    compile_timeout: float = Field(default=10, gt=0)
-    run_timeout: float = Field(default=10, gt=0)
-    memory_limit_MB: int = -1
+    compile_timeout: float | None = Field(default=10, gt=0)
+    run_timeout: float | None = Field(default=10, gt=0)
+    memory_limit_MB: int | None = -1
     dataset_type: str | None = None
     provided_data: dict[str, Any] | None = None
-    extra: SubmitExtra = Field(default_factory=SubmitExtra)
+    extra: SubmitExtra | None = Field(default_factory=SubmitExtra)
     custom_extract_logic: str | None = None
-    is_fewshot: bool = False
+    is_fewshot: bool | None = False
 
 
 class SubmitRequest(BaseModel):
@@ -412,19 +413,20 @@ async def submit(body: SubmitRequest, request: Request) -> SubmitResult:
         run_timeout=config.run_timeout,
         memory_limit_MB=config.memory_limit_MB,
     )
-    match = outputs_match if config.extra.compare == "referee" else lenient_match
+    extra = config.extra or SubmitExtra()
+    match = outputs_match if extra.compare == "referee" else lenient_match
 
     async def one(test: ProvidedTest) -> TestResult:
         info = await run_code(run_body.model_copy(update={"stdin": _field(test.input, "stdin")}), request)
         stdout = info.run_result.stdout if info.run_result else None
         passed = info.status is RunCodeStatus.SUCCESS and match(stdout or "", _field(test.output, "stdout"))
-        test_info = test.model_dump() if config.extra.return_full_case else None
+        test_info = test.model_dump() if extra.return_full_case else None
         return TestResult(passed=passed, exec_info=info, test_info=test_info)
 
     # Every case at once (one compile, merged by the runner); SandboxFusion stops at the first failure,
     # so unless run_all_cases the answer lists the cases up to it, as SandboxFusion's does.
     results = list(await asyncio.gather(*(one(test) for test in tests)))
-    if not config.extra.run_all_cases:
+    if not extra.run_all_cases:
         first_failure = next((i for i, r in enumerate(results) if not r.passed), None)
         if first_failure is not None:
             results = results[: first_failure + 1]
