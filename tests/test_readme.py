@@ -22,8 +22,12 @@ def _needs_service(block: str) -> bool:
     return "RefereeClient" in block
 
 
+def _needs_wire(block: str) -> bool:
+    return "REFEREE_WIRE_URL" in block
+
+
 def test_python_examples_without_docker_run() -> None:
-    plain = [b for b in BLOCKS if not _needs_docker(b) and not _needs_service(b)]
+    plain = [b for b in BLOCKS if not _needs_docker(b) and not _needs_service(b) and not _needs_wire(b)]
     assert plain
     for block in plain:
         exec(compile(block, str(README), "exec"), {})
@@ -53,6 +57,17 @@ def test_first_lines_are_the_two_setup_commands() -> None:
 def test_python_examples_against_the_service_run(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REFEREE_URL", server)
     blocks = [b for b in BLOCKS if _needs_service(b)]
+    assert blocks
+    for block in blocks:
+        exec(compile(block, str(README), "exec"), {})
+
+
+@pytest.mark.docker
+def test_python_examples_against_the_wires_run(wire_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import TOKEN
+
+    monkeypatch.setenv("REFEREE_WIRE_URL", f"{wire_server}/t/{TOKEN}")
+    blocks = [b for b in BLOCKS if _needs_wire(b)]
     assert blocks
     for block in blocks:
         exec(compile(block, str(README), "exec"), {})
