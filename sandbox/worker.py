@@ -303,6 +303,19 @@ def _fetch(config, paths):
     return {name: data for name, _, data in _unpack(job_user_bytes(config, read))}
 
 
+def plain_python_payload(config, recipe):
+    """What the zygote needs to run a plain Python program as ``python3 main.py`` would, and to give
+    each further run of the job a fresh box (the program's files, the extra files, what to wipe)."""
+    files = {
+        name: base64.b64encode(text.encode("utf-8", "surrogateescape")).decode()
+        for name, text in recipe["files"].items()
+    }
+    files.update(recipe["plain"].get("blobs") or {})
+    main = os.path.join(config.box, next(iter(recipe["files"])))
+    args = list(recipe["run"][2:])  # python3 main.py ARGS
+    return {"kind": "plain", "path": main, "args": args, "files": files, "wipe": config.wipe, "box": config.box}
+
+
 def _kill_everything(config):
     """In the helper: SIGKILL every process of this uid until none is alive.
 
@@ -696,7 +709,10 @@ def handle_recipe_job(config, zygote, job):
         answer["compile"] = _compile_report(run)
         if not answer["compile"]["ok"]:
             return answer
-    snapshot = _snapshot(config) if plain and len(job["cases"]) > 1 else None
+    # Plain Python forks from the zygote and sets its box up afresh itself; others are restored from
+    # a snapshot taken after the compile.
+    forked = plain_python_payload(config, recipe) if plain and plain.get("python") else None
+    snapshot = _snapshot(config) if plain and forked is None and len(job["cases"]) > 1 else None
     for index, case in enumerate(job["cases"]):
         if snapshot is not None and index:
             _restore(config, snapshot)
@@ -706,8 +722,9 @@ def handle_recipe_job(config, zygote, job):
         run = execute(
             config,
             zygote,
-            mode="exec",
-            argv=recipe["run"],
+            mode="python" if forked else "exec",
+            payload=json.dumps({**forked, "fresh": index > 0}).encode() if forked else b"",
+            argv=None if forked else recipe["run"],
             stdin=stdin,
             time_s=time_s,
             memory_mb=memory_mb + recipe.get("headroom_mb", 0),

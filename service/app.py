@@ -270,6 +270,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         svc.metrics.sandbox_workers.set(svc.sandbox.pool_size)
         svc.metrics.grader_workers.set(svc.engine.workers)
         svc.metrics.cache_hits.set(svc.engine.cache_hits)
+        svc.metrics.merged_runs.set(svc.programs.merged_runs)
         return Response(generate_latest(svc.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -80,7 +80,8 @@ class ProgramRunner:
         self.merged_runs = 0
         """Runs that joined another request's job (shared its compile)."""
 
-    def _slots(self) -> int:
+    def slots(self) -> int:
+        """Jobs in flight at once: one per live sandbox worker (or the number given)."""
         if self.fixed_slots is not None:
             return self.fixed_slots
         return max(1, int(getattr(self.executor, "pool_size", 1) or 1))
@@ -114,7 +115,7 @@ class ProgramRunner:
             await asyncio.to_thread(self.executor.wait, self.queue_s)  # type: ignore[attr-defined]
 
     def _pump(self) -> None:
-        while self._queue and self._busy < self._slots():
+        while self._queue and self._busy < self.slots():
             group = self._queue.popleft()
             if self._waiting.get(group.program) is group:
                 del self._waiting[group.program]

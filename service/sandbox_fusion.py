@@ -27,7 +27,7 @@ from graders.code.extract import extract_program
 from graders.errors import InfrastructureError
 from service.programs import Program, ProgramResult, ProgramRunner, QueueTimeout
 
-__all__ = ["SANDBOX_FUSION_LANGUAGES", "RunCodeRequest", "RunCodeResponse", "SubmitRequest", "lenient_match", "router"]
+__all__ = ["RunCodeRequest", "RunCodeResponse", "SANDBOX_FUSION_LANGUAGES", "SubmitRequest", "lenient_match", "router"]
 
 log = logging.getLogger("referee.service")
 router = APIRouter(tags=["SandboxFusion"])

@@ -489,7 +489,12 @@ def plain_recipe(
         base = _go_test_plain(program, memory_mb)
     else:
         base = recipe(language, program, None, memory_mb)
-    plain = {"blobs": dict(files or {}), "fetch": list(fetch), "compile_time_s": compile_time_s}
+    plain = {
+        "blobs": dict(files or {}),
+        "fetch": list(fetch),
+        "compile_time_s": compile_time_s,
+        "python": language == "python",
+    }
     return Recipe(
         files=base.files,
         run=(*base.run, *args),
