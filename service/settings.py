@@ -44,7 +44,9 @@ class Settings(BaseSettings):
     retry_after_s: int = Field(default=2, ge=1)
     wire_queue_s: float = Field(default=20.0, gt=0)
     """Execution wires (/run_code, /api/v2/execute, /execute_batch): how long a request may wait for a
-    sandbox before it gets 504 (they never get 429/503: verl turns those into a reward of 0)."""
+    sandbox. Past it, SandboxFusion's /run_code answers 504 (verl retries only 504 and turns 429/503
+    into a reward of 0), Piston's 503 with Retry-After (open-r1 retries any non-200), and each script
+    of /execute_batch its exception_str."""
     tokens: list[SecretStr] = Field(default_factory=list)
     """Bearer tokens (JSON list in REFEREE_TOKENS); empty means no authentication."""
     default_reward: str = "accuracy"
