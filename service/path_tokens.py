@@ -12,7 +12,7 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from typing import Any
 
 from pydantic import SecretStr
@@ -37,7 +37,7 @@ def valid_token(token: str, known: Sequence[SecretStr]) -> bool:
     return any(secrets.compare_digest(token.encode(), k.get_secret_value().encode()) for k in known)
 
 
-def path_token_checked(scope: dict[str, Any]) -> bool:
+def path_token_checked(scope: MutableMapping[str, Any]) -> bool:
     """Whether this request came in under ``/t/<token>/`` with a valid token."""
     return bool(scope.get("state", {}).get("referee_path_token"))
 
