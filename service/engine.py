@@ -185,6 +185,9 @@ class GradingEngine:
         self.pool_restarts = 0
         self._cache: OrderedDict[Any, Any] = OrderedDict()
         self._cache_lock = threading.Lock()  # batches may be graded from several threads at once
+        self._in_flight: dict[Any, Future[Any]] = {}
+        """Verdicts being judged now, by key: a batch that meets one another batch is judging waits for
+        it instead of judging it again (per-sample calls from Ray handles, concurrent requests)."""
         self.cache_hits = 0
         self.judged = 0
         """Tasks sent to the pool (after deduplication and the cache), retries included."""
@@ -254,6 +257,23 @@ class GradingEngine:
             self._cache.move_to_end(key)
             while len(self._cache) > self.config.cache_size:
                 self._cache.popitem(last=False)
+
+    def _claim(self, key: Any) -> tuple[Future[Any], bool]:
+        """The shared future of ``key``'s verdict, and whether this caller must judge it (and then
+        ``_settle`` it). A claimer never waits for another batch before settling what it owns."""
+        with self._cache_lock:
+            shared = self._in_flight.get(key)
+            if shared is not None:
+                return shared, False
+            shared = Future()
+            self._in_flight[key] = shared
+            return shared, True
+
+    def _settle(self, key: Any, shared: Future[Any], outcome: Any) -> None:
+        with self._cache_lock:
+            if self._in_flight.get(key) is shared:
+                del self._in_flight[key]
+        shared.set_result(outcome)
 
     def _submit(self, item: Item) -> Future[MathVerdict]:
         self.judged += 1
@@ -360,9 +380,26 @@ class GradingEngine:
             elif key in pending:
                 pending[key][1].append(index)
             else:
-                self.judged += 1
-                pending[key] = (self._code_threads.submit(self._grade_code, item), [index])
+                pending[key] = (self._code_future(key, item), [index])
         return pending
+
+    def _code_future(self, key: Any, item: Item) -> Future[Any]:
+        """The sandbox run of this program: a new one, or the one another batch has in flight."""
+        with self._cache_lock:
+            running = self._in_flight.get(("code", key))
+            if running is not None:
+                return running
+            self.judged += 1
+            future = self._code_threads.submit(self._grade_code, item)
+            self._in_flight[("code", key)] = future
+
+        def forget(done: Future[Any]) -> None:
+            with self._cache_lock:
+                if self._in_flight.get(("code", key)) is done:
+                    del self._in_flight[("code", key)]
+
+        future.add_done_callback(forget)
+        return future
 
     def _finish_code(
         self,
@@ -399,7 +436,8 @@ class GradingEngine:
         ``reward`` replaces the engine's spec for this batch (its accuracy ``timeout`` and ``mode``
         are the engine's own: they are fixed when the engine starts)."""
         results: list[Result | None] = [None] * len(items)
-        pending: dict[_Key, tuple[Future[MathVerdict], list[int]]] = {}
+        pending: dict[_Key, tuple[Future[MathVerdict], list[int], Future[Any]]] = {}
+        waiting: dict[_Key, tuple[Future[Any], list[int]]] = {}
         code_pending = self._start_code(items, results)
         for index, item in enumerate(items):
             if item.task != "math":
@@ -412,28 +450,51 @@ class GradingEngine:
                 continue
             if key in pending:
                 pending[key][1].append(index)
+            elif key in waiting:
+                waiting[key][1].append(index)
             else:
-                pending[key] = (self._submit(item), [index])
-        done = len(items) - sum(len(indices) for _, indices in pending.values())
+                shared, owned = self._claim(key)
+                if owned:
+                    pending[key] = (self._submit(item), [index], shared)
+                else:
+                    waiting[key] = (shared, [index])
+        done = len(items) - sum(len(entry[1]) for entry in pending.values())
+        done -= sum(len(indices) for _, indices in waiting.values())
         done -= sum(len(indices) for _, indices in code_pending.values())
         if progress:
             progress(done)
-        for key, (future, indices) in pending.items():
-            outcome = self._judge(items[indices[0]], future)
-            for index in indices:
-                if isinstance(outcome, str):
-                    results[index] = _error_result(items[index], outcome)
-                else:
-                    results[index] = _math_result(items[index], outcome)
-            if not isinstance(outcome, str):
-                self._remember(key, outcome)
-            if progress:
-                progress(len(indices))
+        for key, (future, indices, shared) in pending.items():  # first what this batch owns, then the rest
+            outcome: MathVerdict | str = "grader failed: the batch was interrupted"
+            try:
+                outcome = self._judge(items[indices[0]], future)
+                if not isinstance(outcome, str):
+                    self._remember(key, outcome)
+            finally:
+                self._settle(key, shared, outcome)
+            self._fill_math(items, results, indices, outcome, progress)
+        for shared, indices in waiting.values():
+            self._fill_math(items, results, indices, shared.result(), progress)
         self._finish_code(items, results, code_pending, progress)
         missing = [i for i, r in enumerate(results) if r is None]
         if missing:  # a bug, never a silent drop
             raise RuntimeError(f"no result for items {missing[:10]}")
         return self._combine(items, [r for r in results if r is not None], reward or self.config.reward)
+
+    @staticmethod
+    def _fill_math(
+        items: Sequence[Item],
+        results: list[Result | None],
+        indices: list[int],
+        outcome: MathVerdict | str,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        for index in indices:
+            if isinstance(outcome, str):
+                results[index] = _error_result(items[index], outcome)
+            else:
+                results[index] = _math_result(items[index], outcome)
+        if progress:
+            progress(len(indices))
 
     def _combine(self, items: Sequence[Item], accuracy: list[Result], reward: RewardSpec) -> list[Result]:
         """Add the spec's other components to the accuracy results; one key set for the whole batch."""

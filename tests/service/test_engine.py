@@ -92,6 +92,25 @@ def test_identical_answers_are_judged_once_and_cached() -> None:
     assert all(r.reward == 1.0 for r in first + second)
 
 
+def slow_grader(completion: str, reference: str, options: MathOptions) -> MathVerdict:
+    time.sleep(0.5)
+    return grade_math(completion, reference, options)
+
+
+def test_concurrent_batches_share_a_verdict_in_flight() -> None:
+    """Per-sample calls (Ray handles) and concurrent requests: an answer another batch is judging
+    right now is waited for, not judged again, even with the verdict cache off."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    batches = [[math("so \\boxed{3}", "3"), math(f"\\boxed{{{i}}}", "3")] for i in range(8)]
+    with GradingEngine(EngineConfig(workers=2, cache_size=0), grader=slow_grader) as engine:
+        with ThreadPoolExecutor(8) as threads:
+            results = list(threads.map(engine.grade, batches))
+        assert engine.judged == 8  # each distinct answer (0 to 7) once: "3" is in every batch
+        assert engine.cache_hits == 0
+    assert [[r.reward for r in batch] for batch in results] == [[1.0, 1.0 if i == 3 else 0.0] for i in range(8)]
+
+
 def test_every_item_gets_one_result_in_order() -> None:
     items = [
         math("\\boxed{2}", "2", 0),
