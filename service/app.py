@@ -72,6 +72,9 @@ class _Metrics:
         self.sandbox_workers = Gauge("referee_sandbox_workers", "Live sandbox workers", registry=self.registry)
         self.grader_workers = Gauge("referee_grader_workers", "Math grader processes", registry=self.registry)
         self.cache_hits = Gauge("referee_cache_hits", "Verdicts answered from the cache", registry=self.registry)
+        self.judged = Gauge(
+            "referee_judged", "Grader calls made (after dedup within batches and the cache)", registry=self.registry
+        )
         self.wire_requests = Counter(
             "referee_wire_requests",
             "Requests on the execution wires (SandboxFusion, Piston, open-r1) by outcome",
@@ -94,6 +97,43 @@ class _Service:
         self.queued = 0
         self.default_reward = RewardSpec.parse(settings.default_reward)
         self.programs = ProgramRunner(sandbox, queue_s=settings.wire_queue_s)
+
+    async def score(self, entries: list[Item | Result], reward: RewardSpec, endpoint: str) -> list[Result]:
+        """Grade the valid entries in a worker thread (the event loop keeps answering); one result each, in
+        order. Raises 413/429 ``HTTPException`` past the queue limit. Used by every route and Ray's handle."""
+        items = [e for e in entries if isinstance(e, Item)]
+        limit = self.settings.max_queued_items
+        if len(items) > limit:
+            raise HTTPException(413, detail=f"{len(items)} items can never fit REFEREE_MAX_QUEUED_ITEMS={limit}")
+        if self.queued + len(items) > limit:
+            self.metrics.batches.labels(endpoint, "429").inc()
+            raise HTTPException(
+                429,
+                detail=f"{self.queued} items are queued (REFEREE_MAX_QUEUED_ITEMS={self.settings.max_queued_items})",
+                headers={"Retry-After": str(self.settings.retry_after_s)},
+            )
+        self.queued += len(items)
+        self.metrics.queued.set(self.queued)
+        started = time.perf_counter()
+        try:
+            graded = iter(await asyncio.to_thread(self.engine.grade, items, None, reward))
+        finally:
+            self.queued -= len(items)
+            self.metrics.queued.set(self.queued)
+        results = [next(graded) if isinstance(e, Item) else e for e in entries]
+        self.metrics.latency.labels(endpoint).observe(time.perf_counter() - started)
+        self.metrics.batches.labels(endpoint, "200").inc()
+        for entry, result in zip(entries, results, strict=True):
+            task = entry.task if isinstance(entry, Item) and entry.task else "invalid"
+            self.metrics.items.labels(task, result.status.value).inc()
+        return results
+
+    async def score_request(
+        self, items: list[dict[str, Any]], reward: str | dict[str, Any] | None, endpoint: str
+    ) -> list[Result]:
+        """A ``/v1/score`` body's items and reward, validated as the route does (invalid items get
+        ``invalid`` results; a bad spec is a 422 ``HTTPException``)."""
+        return await self.score(_parse_items(items, self.settings), _spec(reward, self.default_reward), endpoint)
 
 
 def _service(request: Request) -> _Service:
@@ -191,46 +231,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not (scheme.lower() == "bearer" and valid_token(token, settings.tokens)):
             raise HTTPException(401, detail="a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
 
-    async def score(svc: _Service, entries: list[Item | Result], reward: RewardSpec, endpoint: str) -> list[Result]:
-        items = [e for e in entries if isinstance(e, Item)]
-        limit = svc.settings.max_queued_items
-        if len(items) > limit:
-            raise HTTPException(413, detail=f"{len(items)} items can never fit REFEREE_MAX_QUEUED_ITEMS={limit}")
-        if svc.queued + len(items) > limit:
-            svc.metrics.batches.labels(endpoint, "429").inc()
-            raise HTTPException(
-                429,
-                detail=f"{svc.queued} items are queued (REFEREE_MAX_QUEUED_ITEMS={svc.settings.max_queued_items})",
-                headers={"Retry-After": str(svc.settings.retry_after_s)},
-            )
-        svc.queued += len(items)
-        svc.metrics.queued.set(svc.queued)
-        started = time.perf_counter()
-        try:
-            graded = iter(await asyncio.to_thread(svc.engine.grade, items, None, reward))
-        finally:
-            svc.queued -= len(items)
-            svc.metrics.queued.set(svc.queued)
-        results = [next(graded) if isinstance(e, Item) else e for e in entries]
-        svc.metrics.latency.labels(endpoint).observe(time.perf_counter() - started)
-        svc.metrics.batches.labels(endpoint, "200").inc()
-        for entry, result in zip(entries, results, strict=True):
-            task = entry.task if isinstance(entry, Item) and entry.task else "invalid"
-            svc.metrics.items.labels(task, result.status.value).inc()
-        return results
-
     @app.post("/v1/score", response_model=ScoreResponse, dependencies=[Depends(authorized)])
     async def score_batch(body: ScoreRequest, svc: ServiceDep) -> ScoreResponse:
         """Score a batch: one result per item, in order, with the same component keys for all."""
         reward = _spec(body.reward, svc.default_reward)
-        return ScoreResponse(results=await score(svc, _parse_items(body.items, svc.settings), reward, "score"))
+        return ScoreResponse(results=await svc.score(_parse_items(body.items, svc.settings), reward, "score"))
 
     @app.post("/v1/openrlhf", dependencies=[Depends(authorized)])
     async def openrlhf(body: OpenRLHFRequest, svc: ServiceDep) -> dict[str, Any]:
         """OpenRLHF's ``--remote_rm_url``: rewards for prompt+response queries, with per-component logs."""
         reward = _spec(body.reward, svc.default_reward)
         raw = [openrlhf_item(q, p, lab) for q, p, lab in _openrlhf_rows(body)]
-        results = await score(svc, _parse_items(raw, svc.settings), reward, "openrlhf")
+        results = await svc.score(_parse_items(raw, svc.settings), reward, "openrlhf")
         rewards = [r.reward if r.reward is not None else 0.0 for r in results]
         logs: dict[str, list[float]] = {
             name: [float(r.components.get(name) or 0.0) for r in results] for name in reward.names
@@ -270,6 +282,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         svc.metrics.sandbox_workers.set(svc.sandbox.pool_size)
         svc.metrics.grader_workers.set(svc.engine.workers)
         svc.metrics.cache_hits.set(svc.engine.cache_hits)
+        svc.metrics.judged.set(svc.engine.judged)
         svc.metrics.merged_runs.set(svc.programs.merged_runs)
         return Response(generate_latest(svc.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 

@@ -22,7 +22,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
-from typing import IO
+from typing import IO, Any
 
 from pydantic import ValidationError
 
@@ -81,6 +81,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=_positive_int, default=None, help="math grader processes (default: cores)")
     serve.add_argument("--sandbox", choices=("docker", "local", "off"), default=None, help="where code runs")
     serve.add_argument("--sandboxes", type=_positive_int, default=None, help="sandbox workers (default: cores)")
+    serve.add_argument(
+        "--ray",
+        nargs="?",
+        const="auto",
+        default=None,
+        metavar="ADDRESS",
+        help="deploy into a Ray cluster as a Serve app (one replica per node), then return; needs referee[ray]",
+    )
+    serve.add_argument("--replicas", type=_positive_int, default=None, help="with --ray: replicas (default: nodes)")
+    serve.add_argument("--stop", action="store_true", help="with --ray: remove the app from the cluster")
     sandbox = sub.add_parser("sandbox", help="build or check the sandbox")
     actions = sandbox.add_subparsers(dest="action", required=True)
     build = actions.add_parser("build", help="build the sandbox image (tagged with the project version)")
@@ -316,10 +326,30 @@ def _serve(args: argparse.Namespace) -> int:
         k: v for k in ("host", "port", "workers", "sandbox", "sandboxes") if (v := getattr(args, k)) is not None
     }
     settings = Settings(**overrides)
+    if args.ray is not None:
+        return _serve_on_ray(args, settings, overrides)
     from service.path_tokens import RedactPathTokens
 
     logging.getLogger("uvicorn.access").addFilter(RedactPathTokens())
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+def _serve_on_ray(args: argparse.Namespace, settings: Any, overrides: dict[str, Any]) -> int:
+    """Deploy (or with ``--stop`` remove) the Serve app; command-line settings travel as REFEREE_* variables."""
+    try:
+        from service import ray_app
+    except ImportError:
+        print("referee: --ray needs Ray Serve: pip install 'referee[ray]'", file=sys.stderr)
+        return 2
+    address = None if args.ray == "auto" else args.ray
+    if args.stop:
+        ray_app.undeploy(address)
+        print("referee: the app was removed from the cluster", file=sys.stderr)
+        return 0
+    os.environ.update({f"REFEREE_{key.upper()}": str(value) for key, value in overrides.items()})
+    url = ray_app.deploy(address, settings, replicas=args.replicas)
+    print(f"referee: deployed on Ray Serve; every node serves {url} (remove with: referee serve --ray --stop)")
     return 0
 
 

@@ -14,6 +14,10 @@ with ``"score"`` (the spec's reward, 0.0 where it could not be scored) and a fix
 component. ``ground_truth`` is the math reference, or a JSON object (or its text) with ``tests``
 for code. Batch reward managers may pass lists for the first three arguments: the answer is then
 one dict per row, scored in one request. ``compute_score_async`` is the awaitable twin.
+
+Inside a Ray cluster that runs the ``referee`` Serve app (``referee serve --ray``), a call without
+``url`` goes through the app's handle instead of HTTP (``service/integrations/ray_handle.py``); calls
+made one sample at a time are grouped into engine batches there.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 
 from graders.presets import component_names
 from service.client import AsyncRefereeClient, ScoredItem
+from service.integrations import ray_handle
 from service.integrations.common import client, item_from_row
 
 __all__ = ["compute_score", "compute_score_async"]
@@ -80,7 +85,9 @@ def compute_score(
 ) -> dict[str, Any] | list[dict[str, Any]]:
     names = _names(reward)
     batch, items = _rows(solution_str, ground_truth, extra_info)
-    answers = [_answer(r, names) for r in client(url).score(items, reward=reward)]
+    target = ray_handle.handle() if url is None else None
+    results = ray_handle.score(target, items, reward) if target is not None else client(url).score(items, reward=reward)
+    answers = [_answer(r, names) for r in results]
     return answers if batch else answers[0]
 
 
@@ -96,7 +103,11 @@ async def compute_score_async(
 ) -> dict[str, Any] | list[dict[str, Any]]:
     names = _names(reward)
     batch, items = _rows(solution_str, ground_truth, extra_info)
-    async with AsyncRefereeClient(url) as async_client:
-        results = await async_client.score(items, reward=reward)
+    target = ray_handle.handle() if url is None else None
+    if target is not None:
+        results = await ray_handle.score_async(target, items, reward)
+    else:
+        async with AsyncRefereeClient(url) as async_client:
+            results = await async_client.score(items, reward=reward)
     answers = [_answer(r, names) for r in results]
     return answers if batch else answers[0]

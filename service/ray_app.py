@@ -1,0 +1,173 @@
+"""Referee as a Ray Serve application, inside the Ray cluster a verl or OpenRLHF job already runs.
+
+One replica per node that can grade (``max_replicas_per_node=1``; when some node declares the custom
+resource ``referee_sandbox``, only those nodes), each with today's app: its own grader processes and its
+own sandbox pool on its node's Docker daemon. Every endpoint of ``referee serve`` works unchanged behind
+Serve's proxy, which runs on every node (one URL per node, all equal: OpenRLHF's single URL). Ray actors
+skip HTTP: ``serve.get_deployment_handle("Referee", app_name="referee").score.remote(items)`` returns
+plain result dicts; calls made one sample at a time (verl's reward workers) are grouped by
+``@serve.batch`` into engine batches, so a GRPO group is still deduplicated and cached as one batch.
+
+Settings are the ``REFEREE_*`` environment variables, carried to the replicas by the deployment's
+runtime environment. Ray does not see grader processes or sandbox containers, so a replica asks for
+``workers + sandboxes`` CPUs (``REFEREE_RAY_NUM_CPUS`` overrides).
+
+Needs ``referee[ray]`` (Ray >= 2.41; tested with 2.60). From Ray 2.47 the app is built on the replica
+from its environment; older Ray pickles an app built where this module is imported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import ray
+from fastapi import FastAPI, HTTPException
+from ray import serve
+
+from service.app import create_app
+from service.settings import Settings
+
+__all__ = ["APP_NAME", "DEPLOYMENT_NAME", "Referee", "build", "deploy", "referee_app", "undeploy"]
+
+APP_NAME = "referee"
+DEPLOYMENT_NAME = "Referee"
+SANDBOX_RESOURCE = "referee_sandbox"
+BATCH_SIZE = 512
+BATCH_WAIT_S = 0.002
+"""How long a per-sample call waits for others to share its engine batch (verl sends a group at once)."""
+
+
+def _build_app() -> FastAPI:
+    """The app of ``referee serve``, from this replica's ``REFEREE_*`` environment."""
+    return create_app(Settings())
+
+
+def _builder_supported() -> bool:
+    major, minor = (int(part) for part in ray.__version__.split(".")[:2])
+    return (major, minor) >= (2, 47)
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    items: list[dict[str, Any]]
+    reward: str | dict[str, Any] | None
+
+
+def _reward_key(reward: str | dict[str, Any] | None) -> str:
+    return repr(sorted(reward.items())) if isinstance(reward, dict) else repr(reward)
+
+
+@serve.deployment(name=DEPLOYMENT_NAME, max_replicas_per_node=1, max_ongoing_requests=256, health_check_period_s=5)
+@serve.ingress(_build_app if _builder_supported() else _build_app())
+class Referee:
+    """The deployment: HTTP through ``serve.ingress``, and ``score`` for handles."""
+
+    app: FastAPI
+
+    async def score(
+        self, items: list[dict[str, Any]], reward: str | dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Results for ``items`` as plain dicts, in order (the ``/v1/score`` result schema). Concurrent
+        calls are graded together: one engine batch per reward spec."""
+        return await self._grouped(_Call(list(items), reward))
+
+    async def score_traced(
+        self, items: list[dict[str, Any]], reward: str | dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """``score`` with the node, replica and process that graded it, and how many grader calls that
+        replica has made so far (placement checks, benchmarks)."""
+        context = serve.get_replica_context()
+        results = await self.score(items, reward)
+        return {
+            "node_id": ray.get_runtime_context().get_node_id(),
+            "replica": context.replica_id.unique_id,
+            "pid": os.getpid(),
+            "judged": self.app.state.service.engine.judged,
+            "results": results,
+        }
+
+    @serve.batch(max_batch_size=BATCH_SIZE, batch_wait_timeout_s=BATCH_WAIT_S)
+    async def _grouped(self, calls: list[_Call]) -> list[list[dict[str, Any]]]:
+        service = self.app.state.service
+        answers: list[list[dict[str, Any]] | None] = [None] * len(calls)
+        by_reward: dict[str, list[int]] = {}
+        for index, call in enumerate(calls):
+            by_reward.setdefault(_reward_key(call.reward), []).append(index)
+
+        async def grade(indices: list[int]) -> None:
+            items = [item for i in indices for item in calls[i].items]
+            try:
+                results = await service.score_request(items, calls[indices[0]].reward, "handle")
+            except HTTPException as exc:
+                raise ValueError(f"HTTP {exc.status_code}: {exc.detail}") from None
+            at = 0
+            for i in indices:
+                size = len(calls[i].items)
+                answers[i] = [r.model_dump(mode="json") for r in results[at : at + size]]
+                at += size
+
+        await asyncio.gather(*(grade(indices) for indices in by_reward.values()))
+        return [answer if answer is not None else [] for answer in answers]
+
+    async def check_health(self) -> None:
+        """Serve restarts a replica whose grader pool is gone (the sandbox may still be starting)."""
+        service = getattr(getattr(self, "app", None), "state", None)
+        service = getattr(service, "service", None)
+        if service is not None and service.engine.workers <= 0:
+            raise RuntimeError("the grader pool has no workers")
+
+
+def _referee_env(environ: Mapping[str, str]) -> dict[str, str]:
+    return {key: value for key, value in environ.items() if key.startswith("REFEREE_")}
+
+
+def _grading_nodes() -> tuple[int, bool]:
+    """How many alive nodes can host a replica, and whether that is by the ``referee_sandbox`` resource."""
+    nodes = [node for node in ray.nodes() if node.get("Alive")]  # type: ignore[no-untyped-call]
+    marked = [node for node in nodes if node.get("Resources", {}).get(SANDBOX_RESOURCE)]
+    return (len(marked), True) if marked else (len(nodes), False)
+
+
+def referee_app(
+    settings: Settings | None = None, *, replicas: int | None = None, environ: Mapping[str, str] | None = None
+) -> Any:
+    """The bound application: ``replicas`` (default: one per grading node), CPUs, settings in the runtime env."""
+    settings = settings or Settings()
+    environ = os.environ if environ is None else environ
+    count, by_resource = _grading_nodes() if ray.is_initialized() else (1, False)
+    workers = settings.workers or os.cpu_count() or 1
+    sandboxes = settings.sandboxes or os.cpu_count() or 1
+    cpus = float(environ.get("REFEREE_RAY_NUM_CPUS", workers + (sandboxes if settings.sandbox != "off" else 0)))
+    options: dict[str, Any] = {"num_cpus": cpus, "runtime_env": {"env_vars": _referee_env(environ)}}
+    if by_resource:
+        options["resources"] = {SANDBOX_RESOURCE: 0.001}
+    return Referee.options(  # type: ignore[attr-defined]
+        num_replicas=replicas or max(count, 1), ray_actor_options=options
+    ).bind()
+
+
+def build(args: dict[str, Any] | None = None) -> Any:
+    """For ``serve run service.ray_app:build`` and Serve config files (``import_path``)."""
+    replicas = (args or {}).get("replicas")
+    return referee_app(replicas=int(replicas) if replicas else None)
+
+
+def deploy(address: str | None, settings: Settings, *, replicas: int | None = None) -> str:
+    """Deploy into the cluster at ``address`` (``auto``: the local one): Serve's proxy on every node on
+    ``settings.host:settings.port``, the app at ``/``. Returns the URL; the app outlives this process."""
+    if not ray.is_initialized():
+        ray.init(address=address or "auto", namespace="serve", log_to_driver=False)
+    serve.start(http_options={"host": settings.host, "port": settings.port}, proxy_location="EveryNode")
+    serve.run(referee_app(settings, replicas=replicas), name=APP_NAME, route_prefix="/", blocking=False)
+    return f"http://{settings.host}:{settings.port}"
+
+
+def undeploy(address: str | None) -> None:
+    """Remove the app (its replicas stop their sandboxes)."""
+    if not ray.is_initialized():
+        ray.init(address=address or "auto", namespace="serve", log_to_driver=False)
+    serve.delete(APP_NAME)

@@ -1,0 +1,196 @@
+"""Referee as a Ray Serve app on a real two-node Ray cluster on loopback (nodes on 127.0.0.2 and
+127.0.0.3: ``ray start`` would rewrite 127.0.0.1 to the machine's outward address), with Docker."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import TOKEN
+
+ray = pytest.importorskip("ray", reason="install referee[ray] (make test does)")  # noqa: F841 (dev extra has it)
+from ray import serve  # noqa: E402
+from ray.cluster_utils import Cluster  # noqa: E402
+
+from sandbox.containers import LABEL, remove_leftovers  # noqa: E402
+from service import ray_app  # noqa: E402
+from service.client import RefereeClient  # noqa: E402
+from service.integrations import ray_handle, verl  # noqa: E402
+from service.settings import Settings  # noqa: E402
+
+pytestmark = [pytest.mark.slow, pytest.mark.docker]
+
+MATH = [{"completion": f"The answer is \\boxed{{{i % 2}}}", "reference": "1"} for i in range(8)]
+CODE = {
+    "completion": "```python\nprint(int(input()) * 2)\n```",
+    "tests": {"kind": "stdio", "cases": [{"stdin": "2", "stdout": "4"}, {"stdin": "5", "stdout": "10"}]},
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _owners(client: Any) -> set[str]:
+    """The owner labels (host:pid namespace:pid) of the sandbox containers that exist now."""
+    containers = client.containers.list(all=True, filters={"label": LABEL})
+    return {c.labels.get(f"{LABEL}.owner", "") for c in containers}
+
+
+@pytest.fixture(scope="module")
+def cluster(docker: Any) -> Iterator[tuple[Cluster, Any, str]]:
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    referee_env = {
+        "REFEREE_SANDBOX": "docker",
+        "REFEREE_SANDBOXES": "1",
+        "REFEREE_WORKERS": "1",
+        "REFEREE_TOKENS": f'["{TOKEN}"]',
+    }
+    saved = {key: os.environ.get(key) for key in referee_env}
+    os.environ.update(referee_env)
+    head = {"node_ip_address": "127.0.0.2", "num_cpus": 2, "include_dashboard": False}
+    nodes = Cluster(initialize_head=True, head_node_args=head)
+    worker = nodes.add_node(node_ip_address="127.0.0.3", num_cpus=2)
+    nodes.wait_for_nodes()
+    ray.init(address=nodes.address, _node_ip_address="127.0.0.2", log_to_driver=False)
+    try:
+        url = ray_app.deploy(None, Settings(port=_free_port()))
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # both replicas' sandboxes up
+            if len(_owners(docker)) >= 2 and httpx.get(f"{url}/readyz").status_code == 200:
+                break
+            time.sleep(0.5)
+        yield nodes, worker, url
+    finally:
+        serve.shutdown()
+        ray.shutdown()
+        nodes.shutdown()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _alive_nodes() -> set[str]:
+    return {node["NodeID"] for node in ray.nodes() if node["Alive"]}
+
+
+def test_one_replica_per_node_over_http_and_the_handle(cluster: tuple[Cluster, Any, str]) -> None:
+    _, _, url = cluster
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    response = httpx.post(f"{url}/v1/score", json={"items": MATH}, headers=headers, timeout=60)
+    assert [r["reward"] for r in response.json()["results"]] == [0.0, 1.0] * 4
+    assert httpx.get(f"{url}/readyz").json()["ready"] is True
+    status = serve.status().applications[ray_app.APP_NAME].deployments[ray_app.DEPLOYMENT_NAME]
+    assert status.replica_states.get("RUNNING") == 2
+
+    handle = serve.get_deployment_handle(ray_app.DEPLOYMENT_NAME, app_name=ray_app.APP_NAME)
+    traced = [handle.score_traced.remote(MATH[1:2]) for _ in range(16)]
+    answers = [t.result() for t in traced]
+    assert {a["node_id"] for a in answers} == _alive_nodes()  # 16 calls land on both nodes
+    assert all(a["results"][0]["reward"] == 1.0 for a in answers)
+
+
+def test_per_sample_calls_are_graded_as_batches(cluster: tuple[Cluster, Any, str]) -> None:
+    """verl's reward workers call once per sample: 64 concurrent calls for a GRPO group's 64 completions
+    (4 distinct answers) are grouped into engine batches (``@serve.batch``), shared while in flight and
+    cached: each replica judges each distinct answer at most once, as one batch of 64 would."""
+    handle = serve.get_deployment_handle(ray_app.DEPLOYMENT_NAME, app_name=ray_app.APP_NAME)
+    group = [{"completion": f"\\boxed{{{i % 4}}}", "reference": "12"} for i in range(64)]
+
+    async def calls() -> list[dict[str, Any]]:
+        return list(await asyncio.gather(*(handle.score_traced.remote([item]) for item in group)))
+
+    before = {a["replica"]: a["judged"] for a in [handle.score_traced.remote([]).result() for _ in range(8)]}
+    answers = asyncio.run(calls())
+    assert [a["results"][0]["reward"] for a in answers] == [0.0] * 64
+    after: dict[str, int] = {}
+    for answer in answers:
+        after[answer["replica"]] = max(after.get(answer["replica"], 0), answer["judged"])
+    assert len(before) == 2 and set(after) <= set(before)
+    assert sum(after[r] - before[r] for r in after) <= 4 * len(after)
+
+
+def test_verl_adapter_uses_the_handle_inside_the_cluster(cluster: tuple[Cluster, Any, str]) -> None:
+    assert ray_handle.handle() is not None  # this driver is a Ray process and the app is deployed
+    answer = verl.compute_score("math", "so \\boxed{1}", "1")
+    assert isinstance(answer, dict) and answer["score"] == 1.0 and answer["scored"] == 1.0
+    answers = asyncio.run(verl.compute_score_async("math", ["\\boxed{1}", "\\boxed{2}"], ["1", "1"]))
+    assert [a["score"] for a in answers] == [1.0, 0.0]
+
+
+def test_code_is_graded_on_both_nodes_in_their_own_containers(cluster: tuple[Cluster, Any, str], docker: Any) -> None:
+    handle = serve.get_deployment_handle(ray_app.DEPLOYMENT_NAME, app_name=ray_app.APP_NAME)
+    answers = [handle.score_traced.remote([CODE]).result() for _ in range(12)]
+    assert {a["node_id"] for a in answers} == _alive_nodes()
+    assert all(a["results"][0]["reward"] == 1.0 for a in answers), answers[0]
+    owners = _owners(docker)
+    pids = {a["pid"] for a in answers}
+    assert len(owners) == 2 and len(pids) == 2
+    assert all(any(owner.endswith(f":{pid}") for owner in owners) for pid in pids)  # each replica's own
+
+
+def test_losing_a_node_mid_batch_loses_no_item(cluster: tuple[Cluster, Any, str], docker: Any) -> None:
+    """The worker node is removed while HTTP batches (the SDK retries) and handle calls (the adapter
+    retries) are in flight: every item is answered once, with the right reward."""
+    nodes, worker, url = cluster
+    failures: list[BaseException] = []
+    answered = {"http": 0, "handle": 0}
+    stop = threading.Event()
+
+    def http_load() -> None:
+        with RefereeClient(f"{url}/t/{TOKEN}", retries=8, backoff_s=0.5) as client:
+            while not stop.is_set():
+                try:
+                    results = client.score(MATH + [CODE])
+                    assert [r.reward for r in results] == [0.0, 1.0] * 4 + [1.0]
+                    answered["http"] += len(results)
+                except BaseException as exc:
+                    failures.append(exc)
+
+    def handle_load() -> None:
+        while not stop.is_set():
+            try:
+                answers = verl.compute_score("math", ["\\boxed{1}"] * 4 + ["\\boxed{3}"], ["1"] * 5)
+                assert [a["score"] for a in answers] == [1.0] * 4 + [0.0]
+                answered["handle"] += len(answers)
+            except BaseException as exc:
+                failures.append(exc)
+
+    threads = [threading.Thread(target=f) for f in (http_load, http_load, handle_load)]
+    for thread in threads:
+        thread.start()
+    time.sleep(3)
+    nodes.remove_node(worker)
+    time.sleep(8)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not failures, failures[:3]
+    assert answered["http"] > 0 and answered["handle"] > 0
+    assert len(_alive_nodes()) == 1
+    after = httpx.post(f"{url}/t/{TOKEN}/v1/score", json={"items": MATH}, timeout=60)
+    assert [r["reward"] for r in after.json()["results"]] == [0.0, 1.0] * 4
+
+
+def test_no_container_is_left_behind(cluster: tuple[Cluster, Any, str], docker: Any) -> None:
+    """Deleting the app stops the live replica's sandboxes; the containers of the replica that died with
+    its node carry a dead owner, which the next pool started on the host removes (as here)."""
+    serve.delete(ray_app.APP_NAME)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(_owners(docker)) > 1:
+        time.sleep(0.5)
+    assert len(_owners(docker)) <= 1  # at most the dead node's replica's
+    remove_leftovers(docker)
+    assert _owners(docker) == set()
