@@ -123,14 +123,18 @@ ATTACKS: tuple[Attack, ...] = (
         "            while True:\n                f.write(b'x' * (1 << 20))\n    except OSError:\n        pass",
     ),
     Attack(
+        # Under gVisor (runsc 2022.12) other processes' environ is readable (under runc it is not): a hit is
+        # any variable beyond the public ones Docker and the worker set (PATH, HOSTNAME=sandbox, HOME, LANG)
         "/proc/1/environ and host secrets",
         "#include <unistd.h>\n#include <fstream>\n#include <iostream>\n#include <string>\n"
         "int main(){ const char* paths[] ="
-        ' {"/proc/1/environ", "/proc/1/root/etc/shadow", "/etc/shadow"}; bool hit = false;'
+        ' {"/proc/1/root/etc/shadow", "/etc/shadow"}; bool hit = false;'
         " for (auto* p : paths) { std::ifstream f(p); std::string s; if (f && std::getline(f, s) && !s.empty())"
         ' hit = true; } for (int pid = 1; pid < 256; ++pid) { std::ifstream f("/proc/" + std::to_string(pid)'
-        " + \"/environ\"); std::string s; if (f && std::getline(f, s, '\\0') && !s.empty() && pid != getpid())"
-        ' hit = true; } if (hit) std::cout << "ESCAPED"; }',
+        " + \"/environ\"); std::string s; while (f && pid != getpid() && std::getline(f, s, '\\0'))"
+        ' if (!s.empty() && s.rfind("PATH=", 0) && s != "HOSTNAME=sandbox" && s != "HOME=/root"'
+        ' && s != "LANG=C.UTF-8") hit = true; }'
+        ' if (hit) std::cout << "ESCAPED"; }',
         "cpp",
     ),
     Attack("reading /proc from Python", "print(open('/proc/1/environ').read() and 'ESCAPED')"),

@@ -31,7 +31,9 @@ def hardening_problems(attrs: dict[str, Any], settings: ContainerSettings) -> li
     expect("no-new-privileges" in (host.get("SecurityOpt") or []), "no-new-privileges is not set")
     expect(host.get("Privileged") is False, "the container is privileged")
     expect(host.get("Init") is True, "no init process")
-    expect(host.get("PidsLimit") == settings.pids, f"pids limit {host.get('PidsLimit')}, not {settings.pids}")
+    expect(
+        host.get("PidsLimit") == settings.pids_limit, f"pids limit {host.get('PidsLimit')}, not {settings.pids_limit}"
+    )
     memory = settings.memory_mb << 20
     expect(host.get("Memory") == memory, f"memory limit {host.get('Memory')}, not {memory}")
     expect(host.get("MemorySwap") == memory, "swap is allowed beyond the memory limit")

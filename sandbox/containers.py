@@ -42,6 +42,14 @@ class ContainerSettings:
     start_timeout_s: float = 30.0
     runtime: str | None = None
     """An OCI runtime registered with Docker, e.g. "runsc" (gVisor) for a second boundary; None: runc."""
+    gvisor_pids: int = 4096
+    """The pids limit under gVisor: there it counts the sandbox kernel's host threads (ptrace stubs),
+    not the job's processes, and 256 let a C++ fork bomb kill the whole sandbox; the job's processes
+    stay capped by RLIMIT_NPROC (``job_processes``), which gVisor enforces itself."""
+
+    @property
+    def pids_limit(self) -> int:
+        return max(self.pids, self.gvisor_pids) if self.runtime and self.runtime.startswith("runsc") else self.pids
 
 
 def docker_client() -> Any:
@@ -127,7 +135,7 @@ class ContainerChannel(SocketChannel):
                 },
                 shm_size="8m",
                 ipc_mode="private",
-                pids_limit=settings.pids,
+                pids_limit=settings.pids_limit,
                 mem_limit=f"{settings.memory_mb}m",
                 memswap_limit=f"{settings.memory_mb}m",
                 nano_cpus=int(settings.cpus * 1e9),

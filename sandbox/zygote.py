@@ -436,7 +436,10 @@ def _fresh_box(payload):
     files written again; as the job user (this child), so that each run starts as it would alone."""
     me = os.getpid()
     for attempt in range(2000):
-        os.kill(-1, signal.SIGKILL)  # every process this uid may signal, except this one
+        try:
+            os.kill(-1, signal.SIGKILL)  # every process this uid may signal, except this one
+        except ProcessLookupError:  # gVisor, when there is none
+            pass
         alive = False
         for entry in os.listdir("/proc"):
             if entry.isdigit() and int(entry) != me:

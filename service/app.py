@@ -81,6 +81,12 @@ class _Metrics:
             ["wire", "outcome"],
             registry=self.registry,
         )
+        self.runtime = Gauge(
+            "referee_sandbox_runtime",
+            "The sandbox containers' OCI runtime (1 for the one in use)",
+            ["runtime"],
+            registry=self.registry,
+        )
         self.merged_runs = Gauge(
             "referee_merged_runs", "Execution-wire runs that shared another request's job", registry=self.registry
         )
@@ -284,6 +290,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         svc.metrics.cache_hits.set(svc.engine.cache_hits)
         svc.metrics.judged.set(svc.engine.judged)
         svc.metrics.merged_runs.set(svc.programs.merged_runs)
+        if svc.sandbox.runtime_name:
+            svc.metrics.runtime.labels(svc.sandbox.runtime_name).set(1)
         return Response(generate_latest(svc.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app

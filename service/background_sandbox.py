@@ -86,7 +86,18 @@ class BackgroundSandbox:
         return self._pool.execute(job)
 
     def details(self) -> dict[str, Any]:
-        return {"state": self.state, "backend": self.backend, "workers": self.pool_size, "reason": self.reason}
+        return {
+            "state": self.state,
+            "backend": self.backend,
+            "runtime": self.runtime_name,
+            "workers": self.pool_size,
+            "reason": self.reason,
+        }
+
+    @property
+    def runtime_name(self) -> str | None:
+        """The containers' OCI runtime (``runc`` unless set, e.g. ``runsc``); None without containers."""
+        return (self.runtime or "runc") if self.backend == "docker" else None
 
     def close(self) -> None:
         self._closed = True

@@ -107,6 +107,11 @@ def _parser() -> argparse.ArgumentParser:
     check = actions.add_parser("check", help="run the adversarial self-test and print a table")
     check.add_argument("--sandboxes", type=_positive_int, default=1, help="containers to attack (default 1)")
     check.add_argument(
+        "--runtime",
+        default=None,
+        help="OCI runtime of the containers, e.g. runsc (default: REFEREE_SANDBOX_RUNTIME or runc)",
+    )
+    check.add_argument(
         "--attack", action="append", metavar="TEXT", help="only the attacks whose name contains TEXT (repeatable)"
     )
     compose = sub.add_parser("compose", help="build the images that docker compose runs (no registry needed)")
@@ -289,8 +294,11 @@ def _sandbox_check(args: argparse.Namespace) -> int:
     if not attacks:
         print(f"referee: no attack matches {args.attack}", file=sys.stderr)
         return 2
+    from sandbox.containers import ContainerSettings
+
+    runtime = args.runtime or os.environ.get("REFEREE_SANDBOX_RUNTIME") or None
     try:
-        pool = SandboxPool(args.sandboxes).start()
+        pool = SandboxPool(args.sandboxes, ContainerSettings(runtime=runtime)).start()
     except RefereeError as exc:
         print(f"referee: {exc}", file=sys.stderr)
         return 1
