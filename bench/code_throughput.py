@@ -1,6 +1,7 @@
 """The code grader through the sandbox pool: accuracy on public suites and throughput, in one run.
 
     python bench/code_throughput.py [--data DIR] [--sandboxes 2] [--repeats 5]
+    python bench/code_throughput.py --runtime runsc [--repeats 3]     runc vs gVisor, one run
 
 Prints, side by side:
 - HumanEval canonical solutions and MBPP references (all must pass), the HumanEval GPT solutions
@@ -344,6 +345,61 @@ def languages_section(pool: SandboxPool, data: Path, languages: list[str], repea
         )
 
 
+_MICRO = {
+    "a trivial job (print(1), stdio)": ("print(1)", "python", "1"),
+    "a C++ job (compile, one run)": ('#include <cstdio>\nint main(){ std::puts("1"); }', "cpp", "1"),
+    "the same with 5000 getppid() calls": (
+        "#include <unistd.h>\n#include <cstdio>\nint main(){ long s = 0; for (int i = 0; i < 5000; ++i)"
+        ' s += getppid(); std::printf("%d\\n", s > 0); }',
+        "cpp",
+        "1",
+    ),
+}
+"""Where gVisor's cost goes: a job's fixed cost, a fork and exec per run, and a system call."""
+
+
+def runtimes_section(data: Path, runtime: str, sandboxes: int, repeats: int) -> None:
+    """runc and ``runtime`` side by side: pool start-up, HumanEval programs/s, and the micro-costs."""
+    from sandbox.containers import ContainerSettings
+
+    items = humaneval_items(read_jsonl(data / "humaneval.jsonl.gz"))
+    figures: dict[str, dict[str, float]] = {}
+    for name in ("runc", runtime):
+        started = time.perf_counter()
+        pool = SandboxPool(sandboxes, ContainerSettings(runtime=None if name == "runc" else name)).start()
+        row = {"start-up s": time.perf_counter() - started}
+        try:
+            results, _ = grade(pool, items)  # warm-up, and the agreement check
+            row["passed"] = sum(r.reward == 1.0 for r in results)
+            row["programs/s"] = statistics.median(len(items) / grade(pool, items)[1] for _ in range(repeats))
+            for label, (source, language, expected) in _MICRO.items():
+                tests = {"kind": "stdio", "cases": [{"stdin": "", "stdout": expected}]}
+                grade_code(source, tests, language, pool)  # compiled and warm
+                times = []
+                for _ in range(15):
+                    one = time.perf_counter()
+                    verdict = grade_code(source, tests, language, pool)
+                    if verdict.score != 1.0:
+                        print(f"  {name}: {label}: {verdict.verdict.value} {verdict.reason or ''}")
+                    times.append((time.perf_counter() - one) * 1000)
+                row[label] = statistics.median(times)
+        finally:
+            pool.close()
+        figures[name] = row
+    print(f"\nrunc vs {runtime}: HumanEval canonical through the pool, {sandboxes} workers, median of {repeats}")
+    print(f"  {'':44}{'runc':>12}{runtime:>12}{'ratio':>9}")
+    for key in figures["runc"]:
+        base, other = figures["runc"][key], figures[runtime][key]
+        unit = "" if key in ("passed", "programs/s", "start-up s") else " ms"
+        ratio = other / base if base else float("nan")
+        print(f"  {key + unit:44}{base:>12.2f}{other:>12.2f}{ratio:>8.2f}x")
+    for name, row in figures.items():
+        syscall_us = (row["the same with 5000 getppid() calls"] - row["a C++ job (compile, one run)"]) / 5000 * 1000
+        print(f"  {name}: about {syscall_us:.1f} us per system call (the difference of the two C++ jobs)")
+    speed = figures[runtime]["programs/s"] / figures["runc"]["programs/s"]
+    print(f"  throughput {runtime} / runc: {speed:.2f}x (target >= 0.5x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared bench data directory")
@@ -352,7 +408,11 @@ def main() -> None:
     parser.add_argument(
         "--languages", default=None, help="only the per-language HumanEval-X section, e.g. cpp,java,javascript,go,rust"
     )
+    parser.add_argument("--runtime", default=None, help="compare runc with this runtime (e.g. runsc), then stop")
     args = parser.parse_args()
+    if args.runtime:
+        runtimes_section(args.data, args.runtime, args.sandboxes, args.repeats)
+        return
     if args.languages:
         with SandboxPool(args.sandboxes) as pool:
             languages_section(pool, args.data, args.languages.split(","), args.repeats)
