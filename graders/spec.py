@@ -189,7 +189,7 @@ class RewardSpec:
         merged: dict[str, Any] = {}
         if "preset" in spec:
             preset = spec["preset"]
-            if preset not in PRESETS:
+            if not isinstance(preset, str) or preset not in PRESETS:
                 raise SpecError(f"unknown reward preset {preset!r} (presets: {', '.join(PRESETS)})")
             merged.update(PRESETS[preset])
         merged.update({k: v for k, v in spec.items() if k != "preset"})

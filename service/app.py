@@ -25,6 +25,7 @@ from graders.code import CodeOptions
 from graders.spec import COMPONENTS, PARAMS, PRESETS, RewardSpec, SpecError
 from service.background_sandbox import BackgroundSandbox
 from service.engine import EngineConfig, GradingEngine
+from service.errors import COMMON_ERRORS, ErrorDetail
 from service.open_r1 import router as open_r1_router
 from service.path_tokens import PathTokens, path_token_checked, valid_token
 from service.piston import router as piston_router
@@ -212,6 +213,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             sandbox.close()
 
     app = FastAPI(
+        responses=COMMON_ERRORS,
         title="Referee",
         version="0.1.0",
         summary="Rule-based, sandboxed rewards for RL on reasoning models",
@@ -237,13 +239,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not (scheme.lower() == "bearer" and valid_token(token, settings.tokens)):
             raise HTTPException(401, detail="a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
 
-    @app.post("/v1/score", response_model=ScoreResponse, dependencies=[Depends(authorized)])
+    busy = {429: {"model": ErrorDetail, "description": "too many items queued; retry after Retry-After"}}
+
+    @app.post("/v1/score", response_model=ScoreResponse, dependencies=[Depends(authorized)], responses=busy)
     async def score_batch(body: ScoreRequest, svc: ServiceDep) -> ScoreResponse:
         """Score a batch: one result per item, in order, with the same component keys for all."""
         reward = _spec(body.reward, svc.default_reward)
         return ScoreResponse(results=await svc.score(_parse_items(body.items, svc.settings), reward, "score"))
 
-    @app.post("/v1/openrlhf", dependencies=[Depends(authorized)])
+    @app.post("/v1/openrlhf", dependencies=[Depends(authorized)], responses=busy)
     async def openrlhf(body: OpenRLHFRequest, svc: ServiceDep) -> dict[str, Any]:
         """OpenRLHF's ``--remote_rm_url``: rewards for prompt+response queries, with per-component logs."""
         reward = _spec(body.reward, svc.default_reward)
@@ -283,7 +287,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body = {"ready": ready, "not_ready": not_ready, "graders": {"workers": svc.engine.workers}, "sandbox": sandbox}
         return JSONResponse(body, status_code=200 if ready else 503)
 
-    @app.get("/metrics")
+    @app.get("/metrics", responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text"}})
     async def metrics(svc: ServiceDep) -> Response:
         svc.metrics.sandbox_workers.set(svc.sandbox.pool_size)
         svc.metrics.grader_workers.set(svc.engine.workers)

@@ -438,6 +438,30 @@ class GradingEngine:
         results: list[Result | None] = [None] * len(items)
         pending: dict[_Key, tuple[Future[MathVerdict], list[int], Future[Any]]] = {}
         waiting: dict[_Key, tuple[Future[Any], list[int]]] = {}
+        claimed: dict[_Key, Future[Any]] = {}
+        try:
+            code_pending = self._math_and_code(items, results, pending, waiting, claimed, progress)
+        finally:  # a claim this batch could not settle (an exception) must not leave others waiting
+            for key, shared in claimed.items():
+                if not shared.done():
+                    self._settle(key, shared, "grader failed: the batch that was judging this answer failed")
+        self._finish_code(items, results, code_pending, progress)
+        missing = [i for i, r in enumerate(results) if r is None]
+        if missing:  # a bug, never a silent drop
+            raise RuntimeError(f"no result for items {missing[:10]}")
+        return self._combine(items, [r for r in results if r is not None], reward or self.config.reward)
+
+    def _math_and_code(
+        self,
+        items: Sequence[Item],
+        results: list[Result | None],
+        pending: dict[_Key, tuple[Future[MathVerdict], list[int], Future[Any]]],
+        waiting: dict[_Key, tuple[Future[Any], list[int]]],
+        claimed: dict[_Key, Future[Any]],
+        progress: Callable[[int], None] | None,
+    ) -> dict[Any, tuple[Future[Any], list[int]]]:
+        """Start the code items, judge the math items this batch owns, then wait for those another batch
+        is judging; the code items' futures are returned for ``_finish_code``."""
         code_pending = self._start_code(items, results)
         for index, item in enumerate(items):
             if item.task != "math":
@@ -455,6 +479,7 @@ class GradingEngine:
             else:
                 shared, owned = self._claim(key)
                 if owned:
+                    claimed[key] = shared
                     pending[key] = (self._submit(item), [index], shared)
                 else:
                     waiting[key] = (shared, [index])
@@ -474,11 +499,7 @@ class GradingEngine:
             self._fill_math(items, results, indices, outcome, progress)
         for shared, indices in waiting.values():
             self._fill_math(items, results, indices, shared.result(), progress)
-        self._finish_code(items, results, code_pending, progress)
-        missing = [i for i, r in enumerate(results) if r is None]
-        if missing:  # a bug, never a silent drop
-            raise RuntimeError(f"no result for items {missing[:10]}")
-        return self._combine(items, [r for r in results if r is not None], reward or self.config.reward)
+        return code_pending
 
     @staticmethod
     def _fill_math(

@@ -355,7 +355,7 @@ def _unreadable(entry: E2BEntry | MorphEntry) -> JSONResponse:
     return JSONResponse([entry.model_dump()], status_code=422)
 
 
-@router.post("/execute_batch", response_model=list[E2BEntry])
+@router.post("/execute_batch", response_model=list[E2BEntry], responses={422: {"model": list[E2BEntry]}})
 async def execute_batch(request: Request) -> Any:
     """open-r1's E2B router: one ``Execution`` (or a null one with ``exception_str``) per script."""
     try:
@@ -364,7 +364,7 @@ async def execute_batch(request: Request) -> Any:
         return _unreadable(_failed(str(exc)))
 
 
-@router.post("/morph/execute_batch", response_model=list[MorphEntry])
+@router.post("/morph/execute_batch", response_model=list[MorphEntry], responses={422: {"model": list[MorphEntry]}})
 async def morph_execute_batch(request: Request) -> Any:
     """open-r1's Morph router: ``{"text", "exception_str"}`` per script."""
     try:

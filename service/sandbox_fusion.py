@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from graders.code.compare import outputs_match
 from graders.code.extract import extract_program
 from graders.errors import InfrastructureError
+from service.errors import ErrorDetail
 from service.programs import Program, ProgramResult, ProgramRunner, QueueTimeout
 
 __all__ = ["RunCodeRequest", "RunCodeResponse", "SANDBOX_FUSION_LANGUAGES", "SubmitRequest", "lenient_match", "router"]
@@ -249,7 +250,7 @@ async def run_code(body: RunCodeRequest, request: Request) -> RunCodeResponse:
     return response
 
 
-@router.post("/run_code", response_model=RunCodeResponse)
+@router.post("/run_code", response_model=RunCodeResponse, responses={504: {"model": ErrorDetail}})
 async def run_code_endpoint(body: RunCodeRequest, request: Request) -> RunCodeResponse:
     return await run_code(body, request)
 
@@ -353,7 +354,7 @@ def _field(value: TestInput | TestOutput | dict[str, Any], name: str) -> str:
     return raw if isinstance(raw, str) else ""
 
 
-@router.post("/submit", response_model=SubmitResult)
+@router.post("/submit", response_model=SubmitResult, responses={400: {"model": ErrorDetail}})
 async def submit(body: SubmitRequest, request: Request) -> SubmitResult:
     """A completion judged on the stdio tests in ``config.provided_data.test``."""
     config = body.config
