@@ -1,6 +1,6 @@
 """Soak: 16 concurrent clients send mixed batches for a bounded time; nothing may be lost or differ.
 
-    python bench/soak.py [--seconds 120] [--clients 16] [--batch 128] [--sandbox docker|off]
+    python bench/soak.py [--seconds 120] [--clients 16] [--batch 128] [--sandbox docker|off] [--runtime runsc]
 
 A ``referee serve`` is started on loopback (verdict cache off, so every batch is really graded).
 Each client sends batches drawn from a fixed pool of items (math peer cases with a think block,
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -86,7 +87,10 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--sandbox", choices=("docker", "off"), default="docker")
+    parser.add_argument("--runtime", default=None, help="the sandbox containers' OCI runtime, e.g. runsc (gVisor)")
     args = parser.parse_args()
+    if args.runtime:
+        os.environ["REFEREE_SANDBOX_RUNTIME"] = args.runtime  # the server started below inherits it
     cases = [json.loads(line) for line in (args.data / "math_peer_cases.jsonl").read_text().splitlines() if line]
     pool = item_pool(cases, args.sandbox == "docker")
     process, url = start_server(args.sandbox)
@@ -125,7 +129,11 @@ def main() -> None:
         process.wait(timeout=60)
     latencies.sort()
     p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
-    print(f"soak: {args.clients} clients, {elapsed:.0f} s, batches of {args.batch} from {len(pool)} distinct items")
+    runtime = args.runtime or "runc"
+    print(
+        f"soak: {args.clients} clients, {elapsed:.0f} s, batches of {args.batch} from {len(pool)} distinct items, "
+        f"sandbox runtime {runtime}"
+    )
     print(f"  items scored:           {totals['items']} ({totals['items'] / elapsed:.0f}/s)")
     print(f"  errors:                 {totals['errors']}")
     print(f"  lost items:             {totals['lost']}")
