@@ -239,7 +239,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not (scheme.lower() == "bearer" and valid_token(token, settings.tokens)):
             raise HTTPException(401, detail="a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
 
-    busy = {429: {"model": ErrorDetail, "description": "too many items queued; retry after Retry-After"}}
+    busy: dict[int | str, dict[str, Any]] = {
+        429: {"model": ErrorDetail, "description": "too many items queued; retry after Retry-After"}
+    }
 
     @app.post("/v1/score", response_model=ScoreResponse, dependencies=[Depends(authorized)], responses=busy)
     async def score_batch(body: ScoreRequest, svc: ServiceDep) -> ScoreResponse:

@@ -9,10 +9,11 @@ start in the root network namespace on this kind of host. Stdlib only (runs befo
 import json
 import os
 import sys
+from typing import Any
 
 
 def main(path: str, runsc: str) -> None:
-    config = {}
+    config: dict[str, Any] = {}
     if os.path.exists(path):
         with open(path, encoding="utf-8") as handle:
             text = handle.read().strip()
