@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,17 @@ from ray import serve
 
 from service.app import create_app
 from service.settings import Settings
+
+try:  # Ray >= 2.46: a GRPO group's per-sample handle calls go to one replica (service/ray_router.py)
+    from ray.serve.config import RequestRouterConfig
+
+    from service.ray_router import GroupAffinityRouter
+except ImportError:  # older Ray: Serve's default router; rewards are the same, groups may be judged per replica
+    ROUTER_OPTIONS: dict[str, Any] = {}
+else:
+    _ROUTER_PATH = f"{GroupAffinityRouter.__module__}.{GroupAffinityRouter.__qualname__}"  # what Serve stores
+    _ROUTER_CONFIG = RequestRouterConfig(request_router_class=_ROUTER_PATH)  # type: ignore[arg-type]  # Ray's pydantic-1 stubs
+    ROUTER_OPTIONS = {"request_router_config": _ROUTER_CONFIG}
 
 __all__ = ["APP_NAME", "DEPLOYMENT_NAME", "Referee", "build", "deploy", "referee_app", "undeploy"]
 
@@ -81,12 +93,15 @@ class Referee:
         """``score`` with the node, replica and process that graded it, and how many grader calls that
         replica has made so far (placement checks, benchmarks)."""
         context = serve.get_replica_context()
+        started = time.perf_counter()
         results = await self.score(items, reward)
+        graded_s = time.perf_counter() - started
         return {
             "node_id": ray.get_runtime_context().get_node_id(),
             "replica": context.replica_id.unique_id,
             "pid": os.getpid(),
             "judged": self.app.state.service.engine.judged,
+            "graded_s": graded_s,
             "results": results,
         }
 
@@ -146,7 +161,7 @@ def referee_app(
     if by_resource:
         options["resources"] = {SANDBOX_RESOURCE: 0.001}
     return Referee.options(  # type: ignore[attr-defined]
-        num_replicas=replicas or max(count, 1), ray_actor_options=options
+        num_replicas=replicas or max(count, 1), ray_actor_options=options, **ROUTER_OPTIONS
     ).bind()
 
 

@@ -100,16 +100,19 @@ def test_one_replica_per_node_over_http_and_the_handle(cluster: tuple[Cluster, A
     assert status.replica_states.get("RUNNING") == 2
 
     handle = serve.get_deployment_handle(ray_app.DEPLOYMENT_NAME, app_name=ray_app.APP_NAME)
-    traced = [handle.score_traced.remote(MATH[1:2]) for _ in range(16)]
-    answers = [t.result() for t in traced]
-    assert {a["node_id"] for a in answers} == _alive_nodes()  # 16 calls land on both nodes
+    groups = [[{"completion": f"\\boxed{{{i}}}", "reference": str(i)}] for i in range(32)]
+    answers = [t.result() for t in [handle.score_traced.remote(items) for items in groups]]
+    assert {a["node_id"] for a in answers} == _alive_nodes()  # 32 groups land on both nodes
     assert all(a["results"][0]["reward"] == 1.0 for a in answers)
+    again = [t.result() for t in [handle.score_traced.remote(MATH[1:2]) for _ in range(16)]]
+    assert len({a["replica"] for a in again}) == 1  # one group: one replica (service/ray_router.py)
+    assert all(a["results"][0]["reward"] == 1.0 for a in again)
 
 
 def test_per_sample_calls_are_graded_as_batches(cluster: tuple[Cluster, Any, str]) -> None:
     """verl's reward workers call once per sample: 64 concurrent calls for a GRPO group's 64 completions
-    (4 distinct answers) are grouped into engine batches (``@serve.batch``), shared while in flight and
-    cached: each replica judges each distinct answer at most once, as one batch of 64 would."""
+    (4 distinct answers) all go to the group's replica, are grouped into engine batches (``@serve.batch``),
+    shared while in flight and cached: each distinct answer is judged at most once, as in one batch of 64."""
     handle = serve.get_deployment_handle(ray_app.DEPLOYMENT_NAME, app_name=ray_app.APP_NAME)
     group = [{"completion": f"\\boxed{{{i % 4}}}", "reference": "12"} for i in range(64)]
 
@@ -122,8 +125,8 @@ def test_per_sample_calls_are_graded_as_batches(cluster: tuple[Cluster, Any, str
     after: dict[str, int] = {}
     for answer in answers:
         after[answer["replica"]] = max(after.get(answer["replica"], 0), answer["judged"])
-    assert len(before) == 2 and set(after) <= set(before)
-    assert sum(after[r] - before[r] for r in after) <= 4 * len(after)
+    assert len(before) == 2 and len(after) == 1 and set(after) <= set(before)
+    assert sum(after[r] - before[r] for r in after) <= 4
 
 
 def test_verl_adapter_uses_the_handle_inside_the_cluster(cluster: tuple[Cluster, Any, str]) -> None:
