@@ -335,7 +335,7 @@ def _serve(args: argparse.Namespace) -> int:
     }
     settings = Settings(**overrides)
     if args.ray is not None:
-        return _serve_on_ray(args, settings, overrides)
+        return _serve_on_ray(args, settings)
     from service.path_tokens import RedactPathTokens
 
     logging.getLogger("uvicorn.access").addFilter(RedactPathTokens())
@@ -343,8 +343,8 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve_on_ray(args: argparse.Namespace, settings: Any, overrides: dict[str, Any]) -> int:
-    """Deploy (or with ``--stop`` remove) the Serve app; command-line settings travel as REFEREE_* variables."""
+def _serve_on_ray(args: argparse.Namespace, settings: Any) -> int:
+    """Deploy (or with ``--stop`` remove) the Serve app; its settings travel as REFEREE_* variables."""
     try:
         from service import ray_app
     except ImportError:
@@ -355,7 +355,6 @@ def _serve_on_ray(args: argparse.Namespace, settings: Any, overrides: dict[str, 
         ray_app.undeploy(address)
         print("referee: the app was removed from the cluster", file=sys.stderr)
         return 0
-    os.environ.update({f"REFEREE_{key.upper()}": str(value) for key, value in overrides.items()})
     url = ray_app.deploy(address, settings, replicas=args.replicas)
     print(f"referee: deployed on Ray Serve; every node serves {url} (remove with: referee serve --ray --stop)")
     return 0

@@ -8,9 +8,11 @@ skip HTTP: ``serve.get_deployment_handle("Referee", app_name="referee").score.re
 plain result dicts; calls made one sample at a time (verl's reward workers) are grouped by
 ``@serve.batch`` into engine batches, so a GRPO group is still deduplicated and cached as one batch.
 
-Settings are the ``REFEREE_*`` environment variables, carried to the replicas by the deployment's
-runtime environment. Ray does not see grader processes or sandbox containers, so a replica asks for
-``workers + sandboxes`` CPUs (``REFEREE_RAY_NUM_CPUS`` overrides).
+Settings are the ``REFEREE_*`` environment variables and the fields set on the ``Settings`` passed to
+``deploy``, carried to the replicas by the deployment's runtime environment. Ray does not see grader
+processes or sandbox containers, so a replica asks for ``workers + sandboxes`` CPUs
+(``REFEREE_RAY_NUM_CPUS`` overrides). A GRPO group's per-sample handle calls go to one replica
+(``service/ray_router.py``), so its identical answers are judged once in the cluster.
 
 Needs ``referee[ray]`` (Ray >= 2.41; tested with 2.60). From Ray 2.47 the app is built on the replica
 from its environment; older Ray pickles an app built where this module is imported.
@@ -19,6 +21,7 @@ from its environment; older Ray pickles an app built where this module is import
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 from collections.abc import Mapping
@@ -27,6 +30,7 @@ from typing import Any
 
 import ray
 from fastapi import FastAPI, HTTPException
+from pydantic import SecretStr
 from ray import serve
 
 from service.app import create_app
@@ -43,7 +47,7 @@ else:
     _ROUTER_CONFIG = RequestRouterConfig(request_router_class=_ROUTER_PATH)  # type: ignore[arg-type]  # Ray's pydantic-1 stubs
     ROUTER_OPTIONS = {"request_router_config": _ROUTER_CONFIG}
 
-__all__ = ["APP_NAME", "DEPLOYMENT_NAME", "Referee", "build", "deploy", "referee_app", "undeploy"]
+__all__ = ["APP_NAME", "DEPLOYMENT_NAME", "Referee", "build", "deploy", "referee_app", "replica_env", "undeploy"]
 
 APP_NAME = "referee"
 DEPLOYMENT_NAME = "Referee"
@@ -136,8 +140,27 @@ class Referee:
             raise RuntimeError("the grader pool has no workers")
 
 
-def _referee_env(environ: Mapping[str, str]) -> dict[str, str]:
-    return {key: value for key, value in environ.items() if key.startswith("REFEREE_")}
+def _plain(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def replica_env(settings: Settings, environ: Mapping[str, str]) -> dict[str, str]:
+    """The replicas' ``REFEREE_*`` variables: the deploying process's, overridden by every field set on
+    ``settings`` (a replica builds its ``Settings`` from its environment; lists travel as JSON)."""
+    env = {key: value for key, value in environ.items() if key.startswith("REFEREE_")}
+    for name in settings.model_fields_set:
+        key, value = f"REFEREE_{name.upper()}", _plain(getattr(settings, name))
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = json.dumps(value) if isinstance(value, list | dict) else str(value)
+    return env
 
 
 def _grading_nodes() -> tuple[int, bool]:
@@ -157,7 +180,7 @@ def referee_app(
     workers = settings.workers or os.cpu_count() or 1
     sandboxes = settings.sandboxes or os.cpu_count() or 1
     cpus = float(environ.get("REFEREE_RAY_NUM_CPUS", workers + (sandboxes if settings.sandbox != "off" else 0)))
-    options: dict[str, Any] = {"num_cpus": cpus, "runtime_env": {"env_vars": _referee_env(environ)}}
+    options: dict[str, Any] = {"num_cpus": cpus, "runtime_env": {"env_vars": replica_env(settings, environ)}}
     if by_resource:
         options["resources"] = {SANDBOX_RESOURCE: 0.001}
     return Referee.options(  # type: ignore[attr-defined]

@@ -54,7 +54,6 @@ def cluster(docker: Any) -> Iterator[tuple[Cluster, Any, str]]:
         "REFEREE_SANDBOX": "docker",
         "REFEREE_SANDBOXES": "1",
         "REFEREE_WORKERS": "1",
-        "REFEREE_TOKENS": f'["{TOKEN}"]',
     }
     saved = {key: os.environ.get(key) for key in referee_env}
     os.environ.update(referee_env)
@@ -64,7 +63,8 @@ def cluster(docker: Any) -> Iterator[tuple[Cluster, Any, str]]:
     nodes.wait_for_nodes()
     ray.init(address=nodes.address, _node_ip_address="127.0.0.2", log_to_driver=False)
     try:
-        url = ray_app.deploy(None, Settings(port=_free_port()))
+        # the token reaches the replicas only through deploy()'s Settings (not in this process's environment)
+        url = ray_app.deploy(None, Settings(port=_free_port(), tokens=[TOKEN]))
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:  # both replicas' sandboxes up
             if len(_owners(docker)) >= 2 and httpx.get(f"{url}/readyz").status_code == 200:
@@ -207,3 +207,23 @@ def test_no_container_is_left_behind(cluster: tuple[Cluster, Any, str], docker: 
     assert len(replicas_containers()) <= 1  # at most the dead node's replica's
     remove_leftovers(docker)  # what the next pool started on this host does
     assert replicas_containers() == set()
+
+
+def test_the_serve_run_builder_deploys_the_app(cluster: tuple[Cluster, Any, str], docker: Any) -> None:
+    """``serve run service.ray_app:build replicas=1`` (or a Serve config file with that import path):
+    Serve calls ``build`` with the arguments as strings and runs the app it returns."""
+    _, _, url = cluster
+    serve.run(ray_app.build({"replicas": "1"}), name=ray_app.APP_NAME, route_prefix="/")
+    try:
+        handle = serve.get_deployment_handle(ray_app.DEPLOYMENT_NAME, app_name=ray_app.APP_NAME)
+        answer = handle.score_traced.remote(MATH + [CODE]).result(timeout_s=120)
+        assert [r["reward"] for r in answer["results"]] == [0.0, 1.0] * 4 + [1.0]
+        assert httpx.get(f"{url}/readyz", timeout=30).json()["ready"] is True
+        status = serve.status().applications[ray_app.APP_NAME].deployments[ray_app.DEPLOYMENT_NAME]
+        assert status.replica_states.get("RUNNING") == 1
+    finally:
+        serve.delete(ray_app.APP_NAME)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any(o.endswith(f":{answer['pid']}") for o in _owners(docker)):
+        time.sleep(0.5)
+    assert not any(owner.endswith(f":{answer['pid']}") for owner in _owners(docker))
