@@ -133,11 +133,18 @@ class Referee:
         return [answer if answer is not None else [] for answer in answers]
 
     async def check_health(self) -> None:
-        """Serve restarts a replica whose grader pool is gone (the sandbox may still be starting)."""
-        service = getattr(getattr(self, "app", None), "state", None)
-        service = getattr(service, "service", None)
-        if service is not None and service.engine.workers <= 0:
+        """The readiness of ``/readyz``, less "starting": Serve replaces a replica whose grader pool is
+        gone or whose sandbox could not start (the new one tries Docker and the image again), rather
+        than let it answer every code item routed to it with an error. A sandbox still starting (an
+        image being built) is healthy: its math is served meanwhile."""
+        state = getattr(getattr(self, "app", None), "state", None)
+        service = getattr(state, "service", None)
+        if service is None:  # the app's lifespan has not run yet
+            return
+        if service.engine.workers <= 0:
             raise RuntimeError("the grader pool has no workers")
+        if service.sandbox.state == "unavailable":
+            raise RuntimeError(f"the sandbox is unavailable: {service.sandbox.reason}")
 
 
 def _plain(value: Any) -> Any:

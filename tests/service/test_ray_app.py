@@ -227,3 +227,30 @@ def test_the_serve_run_builder_deploys_the_app(cluster: tuple[Cluster, Any, str]
     while time.monotonic() < deadline and any(o.endswith(f":{answer['pid']}") for o in _owners(docker)):
         time.sleep(0.5)
     assert not any(owner.endswith(f":{answer['pid']}") for owner in _owners(docker))
+
+
+def test_a_replica_whose_sandbox_cannot_start_is_replaced(cluster: tuple[Cluster, Any, str]) -> None:
+    """Serve's health check follows /readyz: a replica whose sandbox is unavailable (here: an OCI runtime
+    Docker does not have) fails it and is replaced, rather than answer every code item with an error.
+    Its math is still right while it lives, and its code items are errors, never rewards."""
+    os.environ["REFEREE_SANDBOX_RUNTIME"] = "referee-no-such-runtime"
+    try:
+        serve.run(ray_app.build({"replicas": "1"}), name=ray_app.APP_NAME, route_prefix="/")
+    finally:
+        del os.environ["REFEREE_SANDBOX_RUNTIME"]
+    try:
+        handle = serve.get_deployment_handle(ray_app.DEPLOYMENT_NAME, app_name=ray_app.APP_NAME)
+        first = handle.score_traced.remote(MATH[:2] + [CODE]).result(timeout_s=60)
+        assert [r["reward"] for r in first["results"][:2]] == [0.0, 1.0]
+        assert first["results"][2]["status"] == "error" and first["results"][2]["reward"] is None
+        pids = {first["pid"]}
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(pids) < 2:
+            try:
+                pids.add(handle.score_traced.remote([]).result(timeout_s=30)["pid"])
+            except Exception:  # the replica being replaced
+                pass
+            time.sleep(1)
+        assert len(pids) >= 2, "the replica with an unavailable sandbox was not replaced"
+    finally:
+        serve.delete(ray_app.APP_NAME)
