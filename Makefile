@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	# verl's reward code for the SandboxFusion test; its own dependencies (torch, ray, ...) are not needed
+	# verl's reward code (the SandboxFusion test) and reward loop (the Ray test); what those import is in dev
 	$(BIN)/python -m pip install --quiet --no-deps 'verl==0.9.1'
 	touch $(STAMP)
 

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -135,6 +137,110 @@ def test_verl_adapter_uses_the_handle_inside_the_cluster(cluster: tuple[Cluster,
     assert isinstance(answer, dict) and answer["score"] == 1.0 and answer["scored"] == 1.0
     answers = asyncio.run(verl.compute_score_async("math", ["\\boxed{1}", "\\boxed{2}"], ["1", "1"]))
     assert [a["score"] for a in answers] == [1.0, 0.0]
+
+
+@pytest.fixture(scope="module")
+def verl_tokenizer(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A small byte-level BPE tokenizer saved as a Hugging Face tokenizer directory (no hub here)."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    alphabet = pre_tokenizers.ByteLevel.alphabet()
+    trainer = trainers.BpeTrainer(vocab_size=300, initial_alphabet=alphabet, special_tokens=["<pad>"])
+    tokenizer.train_from_iterator(["The answer is \\boxed{12}", "print(int(input()) * 2)"], trainer)
+    path = tmp_path_factory.mktemp("tokenizer")
+    PreTrainedTokenizerFast(tokenizer_object=tokenizer, pad_token="<pad>").save_pretrained(path)
+    return str(path)
+
+
+def _data_proto(tokenizer_path: str, rows: list[tuple[str, str]]) -> Any:
+    """A rollout batch as verl hands it to its reward loop: prompts, left-aligned responses and their
+    attention mask as tensors; data_source, reward_model.ground_truth and extra_info beside."""
+    import numpy as np
+    import torch
+    from transformers import AutoTokenizer
+    from verl import DataProto
+
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_path)
+    encoded = [tokenizer(text, add_special_tokens=False)["input_ids"] for text, _ in rows]
+    width = max(len(ids) for ids in encoded)
+    responses = torch.zeros(len(rows), width, dtype=torch.long)
+    mask = torch.zeros(len(rows), 4 + width, dtype=torch.long)
+    mask[:, :4] = 1
+    for index, ids in enumerate(encoded):
+        responses[index, : len(ids)] = torch.tensor(ids)
+        mask[index, 4 : 4 + len(ids)] = 1
+    return DataProto.from_dict(
+        tensors={"prompts": torch.ones(len(rows), 4, dtype=torch.long), "responses": responses, "attention_mask": mask},
+        non_tensors={
+            "data_source": np.array(["referee"] * len(rows), dtype=object),
+            "reward_model": np.array([{"ground_truth": truth} for _, truth in rows], dtype=object),
+            "extra_info": np.array([{"index": i} for i in range(len(rows))], dtype=object),
+        },
+    )
+
+
+def _judged(handle: Any) -> dict[str, int]:
+    """Every replica's grader-call counter (empty calls are spread, so a few reach them all)."""
+    seen: dict[str, int] = {}
+    for _ in range(20):
+        for answer in [r.result() for r in [handle.score_traced.remote([]) for _ in range(8)]]:
+            seen[answer["replica"]] = answer["judged"]
+        if len(seen) == 2:
+            return seen
+    raise AssertionError(f"reached {len(seen)} of 2 replicas")
+
+
+@pytest.mark.parametrize("function", ["compute_score", "compute_score_async"])
+def test_verls_own_reward_loop_scores_through_the_handle(
+    cluster: tuple[Cluster, Any, str], verl_tokenizer: str, function: str
+) -> None:
+    """verl 0.9.1's ``RewardLoopWorker`` (the actor its ``RewardLoopManager`` starts on the nodes) loads
+    Referee's function by path from a trainer config and scores a GRPO-shaped batch one task per sample.
+    Its ``REFEREE_URL`` points nowhere: the rewards come through the Serve handle, right, and each group's
+    distinct answers are judged once in the cluster."""
+    from omegaconf import OmegaConf
+
+    with warnings.catch_warnings():  # verl 0.9.1 imports Ray's state API from its old place
+        warnings.filterwarnings("ignore", "Ray state API is no longer experimental", DeprecationWarning)
+        from verl.experimental.reward_loop.reward_loop import RewardLoopWorker
+
+    from service.integrations import verl as referee_verl
+
+    config = OmegaConf.create(
+        {
+            "actor_rollout_ref": {"model": {"path": verl_tokenizer, "tokenizer_path": verl_tokenizer}},
+            "reward": {
+                "reward_model": {"enable": False},
+                "reward_manager": {"source": "register", "name": "naive"},
+                "custom_reward_function": {"path": referee_verl.__file__, "name": function, "reward_kwargs": {}},
+            },
+        }
+    )
+    first, second = ("120", "70") if function == "compute_score" else ("121", "71")  # uncached per run
+    tests = json.dumps({"tests": {"kind": "stdio", "cases": [{"stdin": "3", "stdout": "6"}]}})
+    rows = [(f"The answer is \\boxed{{{first if i % 2 else 5}}}", first) for i in range(8)]
+    rows += [(f"so \\boxed{{{second if i % 4 else 9}}}", second) for i in range(8)]
+    rows += [(CODE["completion"], tests), ("```python\nprint(int(input()) + 2)\n```", tests)]
+    handle = serve.get_deployment_handle(ray_app.DEPLOYMENT_NAME, app_name=ray_app.APP_NAME)
+    before = _judged(handle)
+    worker = (
+        ray.remote(RewardLoopWorker)
+        .options(num_cpus=0, runtime_env={"env_vars": {"REFEREE_URL": "http://127.0.0.1:9"}})
+        .remote(config)
+    )
+    try:
+        outputs = ray.get(worker.compute_score_batch.remote(_data_proto(verl_tokenizer, rows)), timeout=180)
+    finally:
+        ray.kill(worker)
+    after = _judged(handle)
+    expected = [float(i % 2) for i in range(8)] + [float(i % 4 != 0) for i in range(8)] + [1.0, 0.0]
+    assert [o["reward_score"] for o in outputs] == expected
+    assert all(o["reward_extra_info"]["scored"] == 1.0 for o in outputs)
+    assert sum(after[r] - before.get(r, 0) for r in after) <= 6  # 2 + 2 distinct answers, 2 programs
 
 
 def test_code_is_graded_on_both_nodes_in_their_own_containers(cluster: tuple[Cluster, Any, str], docker: Any) -> None:
