@@ -20,7 +20,11 @@ everywhere so that the comparison is about serving, and the same grader processe
 Measured:
 
   1. per-request overhead: p50 of a 1-item ``/v1/score`` sent ``--tiny`` times in a row (and for B/C
-     the p50 of a 1-item handle ``score`` call from the driver), as a delta against A;
+     the p50 of a 1-item handle ``score`` call from the driver), as a delta against A; and verl's
+     per-sample call as its reward loop makes it: an async actor awaiting one handle ``score_traced``
+     call at a time for ``--tiny`` ungraded items, its p50, the p50 of the time the replica spent on
+     the call (``graded_s``: batch wait and grading) and the p50 of their difference, the overhead
+     (A: 1-item HTTP requests for the same items);
   2. throughput of a GRPO-shaped math batch (``--prompts`` x ``--samples`` = 8192 items) over HTTP, split
      the way a trainer's workers send it: ``--split`` concurrent requests of 1024 items (A too), after
      ``--warm-passes`` untimed passes (grader processes get much faster over their first passes of a
@@ -28,7 +32,7 @@ Measured:
   3. verl's per-sample pattern (B/C): one handle ``score_traced`` call per item for the first
      ``--per-sample-items`` items, ``--concurrency`` in flight (``asyncio.gather`` in waves), each pass
      on a fresh deployment with the verdict cache ON (the default size; off, calls that do not overlap
-     could not share verdicts): items/s, p50 per call minus A's 1-item HTTP p50, CPU per call, and the
+     could not share verdicts): items/s, p50 per call (mostly waiting for the wave), CPU per call, and the
      grader calls made (the sum of the replicas' ``judged`` deltas) against A's ``referee_judged`` delta
      for the same items as ONE batch. A's column: today's path, one HTTP request per item, cache off;
   4. losing a node (C, at the end, on the cache-on deployment): the worker node is removed (processes
