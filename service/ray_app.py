@@ -36,7 +36,7 @@ from ray import serve
 from service.app import create_app
 from service.settings import Settings
 
-try:  # Ray >= 2.46: a GRPO group's per-sample handle calls go to one replica (service/ray_router.py)
+try:  # Serve's public request router API: a GRPO group's handle calls go to one replica (service/ray_router.py)
     from ray.serve.config import RequestRouterConfig
 
     from service.ray_router import GroupAffinityRouter

@@ -12,8 +12,9 @@ Calls without one shared reference (mixed batches, code items) and HTTP requests
 no body) are routed as by Serve's default: the less loaded of two random replicas, this node's first.
 
 Imports only Ray: it is loaded in every process that holds a handle (verl's reward workers, proxies),
-where the light ``pip install referee`` may be all there is. Needs Ray's request router API (Ray >= 2.46);
-``service.ray_app`` deploys without it on older Ray.
+where the light ``pip install referee`` may be all there is. Needs Serve's public request router API
+(``ray.serve.request_router``, ``RequestRouterConfig``; tested with Ray 2.60); ``service.ray_app``
+deploys without it on a Ray that lacks it.
 """
 
 from __future__ import annotations
